@@ -1,0 +1,36 @@
+/**
+ * What the sources layer hands on: a readable input (file, gzip member, stdin) with what its
+ * place tells about it, and blocks of physical lines framed around what matters.
+ */
+
+export interface SourceFile {
+  /** Path to open, or '-' for stdin. */
+  path: string;
+  /** Name to show: the path as given on the command line joined with the path found under it. */
+  display: string;
+  /** Host from the folder layout of collected logs (`<root>/<host>/<file>`), else null. */
+  host: string | null;
+  /** Service from the file name (`nova-compute.log.2.gz` → `nova-compute`), else null. */
+  service: string | null;
+  gzip: boolean;
+  /** Size in bytes on disk when known (compressed size for gzip). */
+  size: number | null;
+}
+
+/** Consecutive physical lines of one source, decoded (invalid UTF-8 → U+FFFD), without newlines. */
+export interface LineBlock {
+  source: SourceFile;
+  /** 1-based line number of lines[0] in the decompressed input. */
+  firstLine: number;
+  lines: string[];
+}
+
+/** Decides whether a physical line begins a new record; supplied by the records layer. */
+export type RecordStartTest = (line: string) => boolean;
+
+/** Something odd about the input, reported once on stderr and counted; never fatal. */
+export interface SourceWarning {
+  file: string;
+  kind: 'missing' | 'unreadable' | 'corrupt-gzip' | 'truncated-gzip' | 'long-line' | 'binary' | 'long-record';
+  message: string;
+}
