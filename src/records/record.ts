@@ -30,6 +30,15 @@ export interface CacheFact {
   baseFile: string | null;
   /** Summary lines (`Active base files: a b c`) name several; baseFile is then the first. */
   baseFiles?: string[];
+  /** Pre-cache requests name several images; imageId is then the first. */
+  imageIds?: string[];
+}
+
+/** A logging call's place in the code. */
+export interface CodeLocation {
+  func: string;
+  path: string;
+  line: number;
 }
 
 export type RecordFormat = 'oslo' | 'oslo-json' | 'pino' | 'plain';
@@ -70,6 +79,11 @@ export interface LogRecord {
   message: string;
   /** Lines of an attached traceback, exception prefix stripped, in order. */
   traceback: string[];
+  /**
+   * Where the logging call was, when the line said so (oslo's DEBUG suffix
+   * `funcName path:lineno`, which is then not part of `message`); absent otherwise.
+   */
+  codeLocation?: CodeLocation;
   cache: CacheFact | null;
   format: RecordFormat;
   /** True when the line came wrapped in a syslog header. */

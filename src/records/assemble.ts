@@ -1,0 +1,219 @@
+/**
+ * Physical lines → records. Stitches multi-line records (oslo exception-prefix lines, bare
+ * continuation lines, unprefixed tracebacks), keeps unknown lines as plain records, applies the
+ * zone and the host's clock offset, and counts what it saw. Memory stays bounded: one record is
+ * held at a time and a record grows by at most `maxContinuationLines` lines.
+ */
+import { emptyRecord, type LogRecord, type RecordFormat, type SourceRef } from './record.js';
+import type { LineBlock } from '../sources/source.js';
+import { parseLine, type ParsedLine } from './line.js';
+import { finishOsloRecord } from './oslo-text.js';
+import { parseCacheMessage } from './cache-wording.js';
+import { parseTimeZone, type TimeZone } from './time.js';
+
+export interface ParseOptions {
+  /** Zone of timestamps written without one: `UTC` (default), `±HH:MM`, an IANA name, or a TimeZone. */
+  tz?: string | TimeZone;
+  /** Milliseconds added to the times of each host (`--offset cp-3=-2.5s`). */
+  offsets?: ReadonlyMap<string, number>;
+  /** Lines a record may gain after its first before it is cut (default 10,000). */
+  maxContinuationLines?: number;
+  /** Anchors the year of RFC 3164 syslog times until a dated record is seen (default: now). */
+  referenceTime?: number;
+}
+
+export interface RecordOrigin {
+  file: string;
+  host: string | null;
+  service: string | null;
+}
+
+export interface AssemblerStats {
+  /** Physical lines pushed. */
+  lines: number;
+  /** Completed records by format. */
+  records: Record<RecordFormat, number>;
+  /** Of those, records that came wrapped in a syslog header. */
+  syslogRecords: number;
+  /** Lines of no known format kept as plain records. */
+  plainLines: number;
+  /** Bare lines joined to the message of the record before them. */
+  continuationLines: number;
+  /** Lines added to a record's traceback (exception-prefix or unprefixed). */
+  tracebackLines: number;
+  /** Records cut because they reached maxContinuationLines. */
+  cutRecords: number;
+}
+
+export const DEFAULT_MAX_CONTINUATION_LINES = 10_000;
+
+const TRACEBACK_START = 'Traceback (most recent call last):';
+
+export function newStats(): AssemblerStats {
+  return {
+    lines: 0, records: { oslo: 0, 'oslo-json': 0, pino: 0, plain: 0 }, syslogRecords: 0,
+    plainLines: 0, continuationLines: 0, tracebackLines: 0, cutRecords: 0,
+  };
+}
+
+export class RecordAssembler {
+  readonly stats: AssemblerStats = newStats();
+  private readonly zone: TimeZone | undefined;
+  private readonly offsets: ReadonlyMap<string, number> | undefined;
+  private readonly maxExtra: number;
+  private reference: number;
+  private pending: LogRecord | null = null;
+  /** Whether bare lines continue the pending record (oslo text). */
+  private open = false;
+  /** Whether bare lines now belong to an unprefixed traceback. */
+  private inTraceback = false;
+  /** Lines the pending record gained after its first. */
+  private extra = 0;
+
+  constructor(private readonly origin: RecordOrigin, opts: ParseOptions = {}) {
+    this.zone = typeof opts.tz === 'string' ? parseTimeZone(opts.tz) : opts.tz;
+    this.offsets = opts.offsets && opts.offsets.size > 0 ? opts.offsets : undefined;
+    this.maxExtra = Math.max(0, opts.maxContinuationLines ?? DEFAULT_MAX_CONTINUATION_LINES);
+    this.reference = opts.referenceTime ?? Date.now();
+  }
+
+  /** Feeds one physical line (no newline); returns the previous record if this line completed it. */
+  push(raw: string, lineNo: number): LogRecord | null {
+    this.stats.lines++;
+    const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
+    const source: SourceRef = { file: this.origin.file, line: lineNo, lines: 1 };
+    const parsed = parseLine(line, this.zone, source, this.reference);
+    if (parsed === null) return this.pushUnknown(line, source);
+    if (parsed.kind === 'exception') return this.pushException(parsed, source);
+    const done = this.complete();
+    this.start(parsed.record, parsed.open);
+    this.attachEmbedded(parsed);
+    return done;
+  }
+
+  /** Completes and returns the record still held, if any (end of input). */
+  flush(): LogRecord | null {
+    return this.complete();
+  }
+
+  private start(rec: LogRecord, open: boolean): void {
+    this.pending = rec;
+    this.open = open;
+    this.inTraceback = false;
+    this.extra = 0;
+  }
+
+  /** Lines a syslog message carried inside itself (`#012`): attached without counting a physical line. */
+  private attachEmbedded(parsed: ParsedLine): void {
+    for (const text of parsed.embedded) {
+      if (this.pending === null) return;
+      if (this.extra >= this.maxExtra) {
+        this.stats.cutRecords++;
+        return;
+      }
+      const inner = parseLine(text, this.zone, this.pending.source, this.reference);
+      if (inner?.kind === 'exception') this.addTraceback(inner.tracebackLine, 0, inner.record.instanceId);
+      else this.addBare(text, 0);
+    }
+  }
+
+  private pushUnknown(line: string, source: SourceRef): LogRecord | null {
+    if (this.pending !== null && this.open) {
+      if (this.extra < this.maxExtra) {
+        this.addBare(line, 1);
+        return null;
+      }
+      this.stats.cutRecords++;
+    }
+    const done = this.complete();
+    this.stats.plainLines++;
+    this.start(emptyRecord(source, line), false);
+    return done;
+  }
+
+  private pushException(parsed: ParsedLine & { kind: 'exception' }, source: SourceRef): LogRecord | null {
+    const p = this.pending;
+    if (p !== null && p.format === 'oslo') {
+      if (this.extra < this.maxExtra) {
+        this.addTraceback(parsed.tracebackLine, 1, parsed.record.instanceId);
+        this.attachEmbedded(parsed);
+        return null;
+      }
+      this.stats.cutRecords++;
+    }
+    // No record to attach to (input starts mid-traceback, or the last one was cut): the
+    // exception line becomes a record of its own, so nothing is lost.
+    const done = this.complete();
+    parsed.record.source = source;
+    this.stats.tracebackLines++;
+    this.start(parsed.record, true);
+    this.inTraceback = true;
+    this.attachEmbedded(parsed);
+    return done;
+  }
+
+  private addTraceback(text: string, physical: number, instanceId: string | null): void {
+    const p = this.pending as LogRecord;
+    p.traceback.push(text);
+    p.source.lines += physical;
+    // Once a traceback has begun, bare lines after it continue the traceback, not the message.
+    this.inTraceback = true;
+    if (p.instanceId === null && instanceId !== null) p.instanceId = instanceId;
+    this.extra++;
+    this.stats.tracebackLines++;
+  }
+
+  private addBare(text: string, physical: number): void {
+    const p = this.pending as LogRecord;
+    if (this.inTraceback || text.startsWith(TRACEBACK_START)) {
+      this.inTraceback = true;
+      p.traceback.push(text);
+      this.stats.tracebackLines++;
+    } else {
+      p.message += '\n' + text;
+      this.stats.continuationLines++;
+    }
+    p.source.lines += physical;
+    this.extra++;
+  }
+
+  private complete(): LogRecord | null {
+    const rec = this.pending;
+    if (rec === null) return null;
+    this.pending = null;
+    if (rec.format === 'oslo') finishOsloRecord(rec);
+    // oslo's exception text ends with an empty prefixed line; it carries nothing.
+    while (rec.traceback.length > 0 && rec.traceback[rec.traceback.length - 1] === '') rec.traceback.pop();
+    if (rec.cache === null) rec.cache = parseCacheMessage(rec.message);
+    if (rec.cache !== null && rec.imageId === null && rec.cache.imageId !== null) rec.imageId = rec.cache.imageId;
+    if (rec.host === null) rec.host = this.origin.host;
+    if (rec.service === null) rec.service = this.origin.service;
+    if (rec.time !== null) {
+      if (rec.format !== 'plain') this.reference = rec.time;
+      const shift = this.offsets && rec.host !== null ? this.offsets.get(rec.host) : undefined;
+      if (shift !== undefined) rec.time += shift;
+    }
+    this.stats.records[rec.format]++;
+    if (rec.syslog) this.stats.syslogRecords++;
+    return rec;
+  }
+}
+
+/** Every record of one block of lines (from the sources layer), in order. */
+export function assembleBlock(block: LineBlock, opts: ParseOptions = {}): LogRecord[] {
+  const a = new RecordAssembler({ file: block.source.display, host: block.source.host, service: block.source.service }, opts);
+  return assembleLines(a, block.lines, block.firstLine);
+}
+
+/** Pushes `lines` (numbered from `firstLine`) through `assembler` and flushes it. */
+export function assembleLines(assembler: RecordAssembler, lines: Iterable<string>, firstLine = 1): LogRecord[] {
+  const out: LogRecord[] = [];
+  let n = firstLine;
+  for (const line of lines) {
+    const r = assembler.push(line, n++);
+    if (r !== null) out.push(r);
+  }
+  const last = assembler.flush();
+  if (last !== null) out.push(last);
+  return out;
+}

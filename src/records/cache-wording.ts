@@ -1,0 +1,172 @@
+/**
+ * Nova's image cache manager, Essex (2012) to today, as one declarative table. Each row: the
+ * action it reports, a literal cue the message must contain (a cheap pre-check), and a pattern
+ * whose named groups say where the image id (`image`), one base file (`base`) or a
+ * space-separated list of base files (`list`) sit. Supporting a new release's wording is one row.
+ *
+ * Sources: nova/virt/libvirt/imagecache.py (all releases), nova/virt/images.py,
+ * oslo.concurrency processutils command lines, nova conductor/compute image pre-caching.
+ */
+import { createHash } from 'node:crypto';
+import type { CacheAction, CacheFact } from './record.js';
+import { isUuid, normaliseId } from './ids.js';
+
+export interface CacheWording {
+  action: CacheAction;
+  /** A literal the message must contain before the pattern is tried. */
+  cue: string;
+  /** Bounded quantifiers only: messages can be huge and must not make a pattern backtrack for long. */
+  pattern: RegExp;
+  /** The base file is the first `…/_base/…` path in the message (command lines name several). */
+  basePath?: true;
+}
+
+const ID = String.raw`(?<image>[^\s()]{1,200})`;
+const AT = String.raw`image ${ID} at \((?<base>[^)]{0,4096})\): `;
+const UUID = String.raw`(?<image>[0-9a-fA-F-]{36})`;
+
+export const CACHE_WORDINGS: readonly CacheWording[] = [
+  { action: 'check', cue: '): checking', pattern: new RegExp(AT + 'checking') },
+  { action: 'in_use', cue: '): in use: on this node', pattern: new RegExp(AT + 'in use: on this node') },
+  { action: 'in_use', cue: '): image is in use', pattern: new RegExp(AT + 'image is in use') },
+  { action: 'in_use', cue: 'an absent base file is in use', pattern: new RegExp(AT + 'warning -- an absent base file is in use') },
+  { action: 'unused', cue: '): image is not in use', pattern: new RegExp(AT + 'image is not in use') },
+  { action: 'corrupt', cue: '): image verification failed', pattern: new RegExp(AT + 'image verification failed') },
+  { action: 'check', cue: '): image verification skipped', pattern: new RegExp(AT + 'image verification skipped') },
+  { action: 'check', cue: '): generating checksum', pattern: new RegExp(ID + String.raw` \((?<base>[^)]{0,4096})\): generating checksum`) },
+  { action: 'active', cue: 'Active base files:', pattern: /Active base files: (?<list>.*)/ },
+  { action: 'unused', cue: 'Removable base files:', pattern: /Removable base files: (?<list>.*)/ },
+  { action: 'corrupt', cue: 'Corrupt base files:', pattern: /Corrupt base files: (?<list>.*)/ },
+  { action: 'unknown', cue: 'Unknown base file:', pattern: /Unknown base file: (?<base>\S{1,4096})/ },
+  { action: 'too_young', cue: 'file too young to remove:', pattern: /Base(?: or swap|, swap or ephemeral)? file too young to remove: (?<base>\S{1,4096})/ },
+  { action: 'remove', cue: 'Removing base', pattern: /Removing base(?: or swap|, swap or ephemeral)? file: (?<base>\S{1,4096})/ },
+  { action: 'error', cue: 'Failed to remove', pattern: /Failed to remove \S{0,4096}_base\/\S{1,4096}?,? error was/, basePath: true },
+  { action: 'error', cue: 'swap image was used by instance', pattern: /(?<base>swap_\d{1,12}) swap image was used by instance but no back files existing/ },
+  { action: 'convert', cue: 'converting to raw', pattern: new RegExp(UUID + String.raw` was \S{1,64}, converting to raw`) },
+  { action: 'convert', cue: 'qemu-img convert', pattern: /qemu-img convert /, basePath: true },
+  { action: 'resize', cue: 'qemu-img resize', pattern: /qemu-img resize \//, basePath: true },
+  { action: 'fetch', cue: '_base/', pattern: new RegExp(String.raw`[Ff]etch\w{0,16}(?: image)?(?: ${UUID})? (?:to|into) \/`), basePath: true },
+  { action: 'fetch', cue: 'fetch_func_sync', pattern: /Lock "(?<base>[0-9a-f]{40}(?:_\d{1,12})?)" acquired by "\S{0,512}fetch_func_sync/ },
+  { action: 'precache', cue: 'image(s)', pattern: /[Pp]re-?cach\w{0,8} [^\n]{0,256}?image\(s\) (?<list>[0-9a-fA-F, -]{36,})/ },
+  { action: 'precache', cue: 'Caching image', pattern: new RegExp(String.raw`Caching image ${UUID}`) },
+];
+
+/**
+ * A cheap gate before the table: short words some cue contains. A message with none of them is
+ * no cache message, at the cost of one scan. A new row whose cue contains none of these joins the
+ * gate by itself, so adding a wording stays a one-row change.
+ */
+const GATE_WORDS = ['): ', 'base', 'young', 'remove', 'swap', 'raw', 'qemu', 'fetch', 'image'];
+const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const ANY_CUE = new RegExp([
+  ...GATE_WORDS, ...CACHE_WORDINGS.filter((w) => !GATE_WORDS.some((g) => w.cue.includes(g))).map((w) => w.cue),
+].map(escapeRe).join('|'));
+
+/** Only the start of a huge message is examined; cache-manager messages are short. */
+const MAX_EXAMINED = 65_536;
+
+/** Temporary names Nova writes next to a base file while fetching or converting it. */
+const TEMP_SUFFIX = /\.(?:part|converted|tmp)$/;
+
+function cleanBase(path: string): string {
+  return path.replace(TEMP_SUFFIX, '');
+}
+
+function isPathBreak(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 39 || c === 34 || c === 44 || c === 40 || c === 41 || c === 61;
+}
+
+/** The first whitespace/quote-delimited token containing `_base/`, by scanning (no regex). */
+export function firstBasePath(message: string): string | null {
+  const at = message.indexOf('_base/');
+  if (at === -1) return null;
+  let start = at;
+  while (start > 0 && !isPathBreak(message.charCodeAt(start - 1))) start--;
+  let end = at + 6;
+  while (end < message.length && !isPathBreak(message.charCodeAt(end))) end++;
+  return end > at + 6 ? cleanBase(message.slice(start, end)) : null;
+}
+
+/** The cache fact a message reports, or null when it is no cache-manager message. */
+export function parseCacheMessage(text: string): CacheFact | null {
+  const message = text.length > MAX_EXAMINED ? text.slice(0, MAX_EXAMINED) : text;
+  if (!ANY_CUE.test(message)) return null;
+  for (const w of CACHE_WORDINGS) {
+    if (!message.includes(w.cue)) continue;
+    const m = w.pattern.exec(message);
+    if (!m) continue;
+    const g = m.groups ?? {};
+    const image = g.image && isUuid(g.image) ? normaliseId(g.image) : null;
+    if (g.list !== undefined) {
+      const items = g.list.split(/[\s,]+/).filter((x) => x !== '');
+      if (w.action === 'precache') {
+        const ids = items.filter(isUuid).map(normaliseId);
+        return { action: w.action, imageId: ids[0] ?? null, baseFile: null, imageIds: ids };
+      }
+      const files = items.map(cleanBase);
+      return { action: w.action, imageId: null, baseFile: files[0] ?? null, baseFiles: files };
+    }
+    const base = w.basePath ? firstBasePath(message.slice(m.index))
+      : g.base !== undefined && g.base !== '' && g.base !== 'None' ? cleanBase(g.base) : null;
+    return { action: w.action, imageId: image, baseFile: base };
+  }
+  return null;
+}
+
+export interface BaseFileName {
+  /** SHA-1 hex of the image id, when the file belongs to an image. */
+  hash: string | null;
+  /** Resized copy's size in GB (`<sha1>_<GB>`). */
+  resizedGb: number | null;
+  kind: 'image' | 'swap' | 'ephemeral' | 'other';
+}
+
+const IMAGE_FILE = /^([0-9a-f]{40})(?:_(\d+|sm))?$/;
+
+/** What a base file's name says: `<sha1>`, `<sha1>_<GB>`, `<sha1>_sm`, `swap_<MB>`, `ephemeral_…`. */
+export function parseBaseFileName(baseFile: string): BaseFileName {
+  const name = cleanBase(baseFile.slice(baseFile.lastIndexOf('/') + 1));
+  if (name.startsWith('swap_')) return { hash: null, resizedGb: null, kind: 'swap' };
+  if (name.startsWith('ephemeral_')) return { hash: null, resizedGb: null, kind: 'ephemeral' };
+  const m = IMAGE_FILE.exec(name.toLowerCase());
+  if (!m) return { hash: null, resizedGb: null, kind: 'other' };
+  const size = m[2] !== undefined && m[2] !== 'sm' ? Number(m[2]) : null;
+  return { hash: m[1] as string, resizedGb: size, kind: 'image' };
+}
+
+/** Nova's base file name for an image: SHA-1 hex of its id, plus `_<GB>` for a resized copy. */
+export function baseFileNameForImage(imageId: string, resizedGb?: number): string {
+  const hash = createHash('sha1').update(imageId, 'utf8').digest('hex');
+  return resizedGb === undefined ? hash : `${hash}_${resizedGb}`;
+}
+
+/** Ties base files to image ids seen anywhere: add ids as they turn up, then look files up. */
+export class ImageIdByBaseFile {
+  private readonly byHash = new Map<string, string>();
+
+  add(imageId: string): void {
+    const id = normaliseId(imageId);
+    const hash = baseFileNameForImage(id);
+    if (!this.byHash.has(hash)) this.byHash.set(hash, id);
+  }
+
+  get size(): number {
+    return this.byHash.size;
+  }
+
+  lookup(baseFile: string): string | null {
+    const { hash } = parseBaseFileName(baseFile);
+    return hash === null ? null : this.byHash.get(hash) ?? null;
+  }
+}
+
+/**
+ * The image id a base file belongs to, among `knownImageIds`; null for swap/ephemeral files and
+ * files of images never seen. Pass an ImageIdByBaseFile to avoid rehashing on every call.
+ */
+export function imageIdForBaseFile(baseFile: string, knownImageIds: Iterable<string> | ImageIdByBaseFile): string | null {
+  if (knownImageIds instanceof ImageIdByBaseFile) return knownImageIds.lookup(baseFile);
+  const index = new ImageIdByBaseFile();
+  for (const id of knownImageIds) index.add(id);
+  return index.lookup(baseFile);
+}

@@ -1,0 +1,69 @@
+/**
+ * Which ids a text mentions. Instance, image and most OpenStack ids are dashed UUIDs; request
+ * ids are `req-<uuid>` and are told apart so a request id never passes for an instance.
+ */
+
+const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+
+function isAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** True when the 4 characters ending at `end` (exclusive) spell `req-`, any case. */
+function isRequestPrefix(text: string, end: number): boolean {
+  return end >= 4 && text.slice(end - 4, end).toLowerCase() === 'req-';
+}
+
+function scan(text: string, wantRequests: boolean): string[] {
+  const out: string[] = [];
+  if (text.length < 36 || text.indexOf('-') === -1) return out;
+  const seen = new Set<string>();
+  UUID_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = UUID_RE.exec(text)) !== null) {
+    const start = m.index;
+    const end = start + 36;
+    // Part of a longer token (hex run, another id): not an id of its own.
+    if ((start > 0 && isAlnum(text.charCodeAt(start - 1))) || (end < text.length && isAlnum(text.charCodeAt(end)))) {
+      continue;
+    }
+    if (isRequestPrefix(text, start) !== wantRequests) continue;
+    const id = wantRequests ? `req-${m[0].toLowerCase()}` : m[0].toLowerCase();
+    if (!seen.has(id)) {
+      seen.add(id);
+      out.push(id);
+    }
+  }
+  return out;
+}
+
+/** Dashed UUIDs in `text`, lower case, de-duplicated, in order; `req-<uuid>` request ids excluded. */
+export function findUuids(text: string): string[] {
+  return scan(text, false);
+}
+
+/** Request ids (`req-<uuid>`) in `text`, lower case, de-duplicated, in order. */
+export function findRequestIds(text: string): string[] {
+  return scan(text, true);
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+/** Whether `s` is exactly one dashed UUID (any case). Checked by character: it runs per record. */
+export function isUuid(s: string): boolean {
+  if (s.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = s.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 45) return false;
+    } else if (!isHex(c)) return false;
+  }
+  return true;
+}
+
+/** A UUID lower-cased; anything else returned unchanged. */
+export function normaliseId(s: string): string {
+  return isUuid(s) ? s.toLowerCase() : s;
+}

@@ -1,0 +1,24 @@
+/** The records layer: one record model, the parsers of every format, and stitching. */
+export * from './record.js';
+export { RecordAssembler, assembleBlock, assembleLines, newStats, DEFAULT_MAX_CONTINUATION_LINES } from './assemble.js';
+export type { ParseOptions, RecordOrigin, AssemblerStats } from './assemble.js';
+export { isRecordStart } from './detect.js';
+export { parseLine } from './line.js';
+export type { ParsedLine } from './line.js';
+export { parseOsloLine, finishOsloRecord, osloLineKind, applyRequestBlock, stripAnsi } from './oslo-text.js';
+export type { OsloLine, OsloLineKind } from './oslo-text.js';
+export { parseOsloJsonObject, isOsloJsonObject } from './oslo-json.js';
+export { parsePinoObject } from './pino-json.js';
+export { parseJsonLine, looksLikeJsonObject } from './json-line.js';
+export { parseSyslogHeader, splitSyslogMessage } from './syslog.js';
+export type { SyslogHeader, SyslogKind } from './syslog.js';
+export {
+  CACHE_WORDINGS, parseCacheMessage, parseBaseFileName, baseFileNameForImage, imageIdForBaseFile, ImageIdByBaseFile,
+} from './cache-wording.js';
+export type { CacheWording, BaseFileName } from './cache-wording.js';
+export { findUuids, findRequestIds, isUuid, normaliseId } from './ids.js';
+export {
+  UTC, TimeSpecError, parseTimeZone, parseDuration, parseOffsetSpec, parseOffsetSpecs, parseIsoTime,
+} from './time.js';
+export type { TimeZone, HostOffset } from './time.js';
+export { LEVEL_WORDS, PINO_LEVEL_NUMBERS, levelFromWord, levelFromPinoNumber } from './levels.js';

@@ -1,0 +1,95 @@
+import t from 'tap';
+import { createHash } from 'node:crypto';
+import {
+  CACHE_WORDINGS, ImageIdByBaseFile, baseFileNameForImage, imageIdForBaseFile, parseBaseFileName, parseCacheMessage,
+} from '../../src/records/cache-wording.js';
+import type { CacheFact } from '../../src/records/record.js';
+
+const IMG = '0673dd71-34c5-4fbb-86c4-40623fbe45b4';
+const SHA = 'a489c868f0c37da93b76227c91bb03908ac0e742';
+const BASE = `/var/lib/nova/instances/_base/${SHA}`;
+const OTHER = `/var/lib/nova/instances/_base/${'b'.repeat(40)}`;
+
+/** One real wording per table row (Essex … today), in table order, with the fact it must yield. */
+const SAMPLES: Array<[string, CacheFact]> = [
+  [`image ${IMG} at (${BASE}): checking`, { action: 'check', imageId: IMG, baseFile: BASE }],
+  [`image ${IMG} at (${BASE}): in use: on this node 1 local, 0 on other nodes sharing this instance storage`, { action: 'in_use', imageId: IMG, baseFile: BASE }],
+  [`image ${IMG} at (${BASE}): image is in use`, { action: 'in_use', imageId: IMG, baseFile: BASE }],
+  [`image ${IMG} at (None): warning -- an absent base file is in use! instances: instance-00000001`, { action: 'in_use', imageId: IMG, baseFile: null }],
+  [`image ${IMG} at (${BASE}): image is not in use`, { action: 'unused', imageId: IMG, baseFile: BASE }],
+  [`image ${IMG} at (${BASE}): image verification failed`, { action: 'corrupt', imageId: IMG, baseFile: BASE }],
+  [`image ${IMG} at (${BASE}): image verification skipped, no hash stored`, { action: 'check', imageId: IMG, baseFile: BASE }],
+  [`${IMG} (${BASE}): generating checksum`, { action: 'check', imageId: IMG, baseFile: BASE }],
+  [`Active base files: ${BASE} ${OTHER}`, { action: 'active', imageId: null, baseFile: BASE, baseFiles: [BASE, OTHER] }],
+  [`Removable base files: ${BASE}`, { action: 'unused', imageId: null, baseFile: BASE, baseFiles: [BASE] }],
+  [`Corrupt base files: ${OTHER}`, { action: 'corrupt', imageId: null, baseFile: OTHER, baseFiles: [OTHER] }],
+  [`Unknown base file: ${BASE}`, { action: 'unknown', imageId: null, baseFile: BASE }],
+  [`Base or swap file too young to remove: ${BASE}`, { action: 'too_young', imageId: null, baseFile: BASE }],
+  [`Removing base or swap file: ${BASE}`, { action: 'remove', imageId: null, baseFile: BASE }],
+  [`Failed to remove ${BASE}, error was [Errno 13] Permission denied`, { action: 'error', imageId: null, baseFile: BASE }],
+  ['swap_512 swap image was used by instance but no back files existing!', { action: 'error', imageId: null, baseFile: 'swap_512' }],
+  [`${IMG} was qcow2, converting to raw`, { action: 'convert', imageId: IMG, baseFile: null }],
+  [`Running cmd (subprocess): qemu-img convert -t none -O raw -f qcow2 ${BASE}.part ${BASE}.converted`, { action: 'convert', imageId: null, baseFile: BASE }],
+  [`Running cmd (subprocess): qemu-img resize ${BASE}_20 21474836480`, { action: 'resize', imageId: null, baseFile: `${BASE}_20` }],
+  [`Fetching image ${IMG} to ${BASE}.part`, { action: 'fetch', imageId: IMG, baseFile: BASE }],
+  [`Lock "${SHA}" acquired by "nova.virt.libvirt.imagebackend.Image.cache.<locals>.fetch_func_sync" :: waited 0.000s`, { action: 'fetch', imageId: null, baseFile: SHA }],
+  [`Image pre-cache operation for image(s) ${IMG},${'c'.repeat(8)}-1111-2222-3333-444444444444 completed`, { action: 'precache', imageId: IMG, baseFile: null, imageIds: [IMG, `${'c'.repeat(8)}-1111-2222-3333-444444444444`] }],
+  [`Caching image ${IMG} because it is not cached yet`, { action: 'precache', imageId: IMG, baseFile: null }],
+];
+
+t.test('every row of the wording table, one real message each', async (t) => {
+  t.equal(SAMPLES.length, CACHE_WORDINGS.length, 'one sample per row');
+  SAMPLES.forEach(([message, want], i) => {
+    const row = CACHE_WORDINGS.findIndex((w) => message.includes(w.cue) && w.pattern.test(message));
+    t.equal(row, i, `sample ${i} is read by row ${i}`);
+    t.same(parseCacheMessage(message), want, message.slice(0, 60));
+  });
+});
+
+t.test('older and later wordings of the same facts', async (t) => {
+  // Essex said "Base file …"; later releases added swap, then ephemeral files.
+  t.equal(parseCacheMessage(`Base file too young to remove: ${BASE}`)?.action, 'too_young');
+  t.equal(parseCacheMessage(`Base, swap or ephemeral file too young to remove: ${BASE}`)?.action, 'too_young');
+  t.equal(parseCacheMessage(`Removing base file: ${BASE}`)?.action, 'remove');
+  t.same(parseCacheMessage(`Removing base, swap or ephemeral file: ${BASE}`), { action: 'remove', imageId: null, baseFile: BASE });
+  t.equal(parseCacheMessage(`image ${IMG} at (${BASE}): in use: on this node 2 local, 1 on other nodes`)?.action, 'in_use');
+});
+
+t.test('messages that are not cache-manager messages', async (t) => {
+  for (const m of ['', 'Took 12.3 seconds to build instance.', 'image is in use', 'Active base', '(_base/)']) {
+    t.equal(parseCacheMessage(m), null, JSON.stringify(m));
+  }
+  // A huge message is examined only at its start, and fast.
+  const huge = 'image x at (' + ')'.repeat(10) + 'image a at ('.repeat(200_000) + '): checking';
+  const t0 = Date.now();
+  parseCacheMessage(huge);
+  t.ok(Date.now() - t0 < 2000, 'bounded work on a pathological message');
+});
+
+t.test('a base file is the SHA-1 of its image id', async (t) => {
+  t.equal(createHash('sha1').update(IMG).digest('hex'), SHA);
+  t.equal(baseFileNameForImage(IMG), SHA);
+  t.equal(baseFileNameForImage(IMG, 20), `${SHA}_20`);
+  t.same(parseBaseFileName(BASE), { hash: SHA, resizedGb: null, kind: 'image' });
+  t.same(parseBaseFileName(`${BASE}_20`), { hash: SHA, resizedGb: 20, kind: 'image' });
+  t.same(parseBaseFileName(`${BASE}_sm`), { hash: SHA, resizedGb: null, kind: 'image' });
+  t.same(parseBaseFileName(`${BASE}.part`), { hash: SHA, resizedGb: null, kind: 'image' });
+  t.same(parseBaseFileName('/var/lib/nova/instances/_base/swap_512'), { hash: null, resizedGb: null, kind: 'swap' });
+  t.same(parseBaseFileName('/var/lib/nova/instances/_base/ephemeral_20_40d1d2c'), { hash: null, resizedGb: null, kind: 'ephemeral' });
+  t.same(parseBaseFileName('/tmp/whatever'), { hash: null, resizedGb: null, kind: 'other' });
+});
+
+t.test('base files tie back to image ids seen anywhere', async (t) => {
+  const other = '9a5c0bd0-8d0e-4f46-9a4e-3f8b7a1c2d11';
+  t.equal(imageIdForBaseFile(BASE, [other, IMG]), IMG);
+  t.equal(imageIdForBaseFile(`${BASE}_20`, [IMG.toUpperCase()]), IMG, 'ids are normalised before hashing');
+  t.equal(imageIdForBaseFile(BASE, [other]), null);
+  t.equal(imageIdForBaseFile('/var/lib/nova/instances/_base/swap_512', [IMG]), null, 'swap belongs to no image');
+  t.equal(imageIdForBaseFile('/var/lib/nova/instances/_base/ephemeral_20_abc', [IMG]), null);
+  const index = new ImageIdByBaseFile();
+  index.add(IMG);
+  index.add(IMG);
+  t.equal(index.size, 1);
+  t.equal(imageIdForBaseFile(BASE, index), IMG);
+  t.equal(index.lookup(OTHER), null);
+});
