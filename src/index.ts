@@ -1,0 +1,2 @@
+/** instance-trace's package entry. */
+export * from './logger/index.js';
