@@ -34,3 +34,27 @@ export interface SourceWarning {
   kind: 'missing' | 'unreadable' | 'corrupt-gzip' | 'truncated-gzip' | 'long-line' | 'binary' | 'long-record';
   message: string;
 }
+
+/**
+ * A place in a decompressed source where a record starts, with its time: pass 1 notes one about
+ * every MiB so that pass 2 can skip the stretches of a file whose times cannot matter.
+ */
+export interface Checkpoint {
+  /** Byte offset of the record's first line in the decompressed input. */
+  offset: number;
+  /** 1-based line number of that line. */
+  line: number;
+  /** Time of the record (epoch ms, zone and clock offset applied), null when it has none. */
+  time: number | null;
+}
+
+/**
+ * Part of a plain (seekable) file to search: from a record start (`offset`/`line`, e.g. a
+ * checkpoint, or 0/1) up to `end`, another record start or null for the end of the file, so
+ * that no record is split.
+ */
+export interface ByteRange {
+  offset: number;
+  line: number;
+  end: number | null;
+}
