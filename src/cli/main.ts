@@ -1,20 +1,63 @@
+/**
+ * The command line: `instance-trace <instance-id> <paths..>` (the default command) and
+ * `instance-trace filter …` (the streaming stage, src/cli/filter.ts). Errors a user can cause are
+ * one line on stderr and exit status 2, never a stack trace.
+ */
 import yargs from 'yargs';
 import { readFileSync } from 'node:fs';
+import { TRACE_EXAMPLES, traceCommand } from './trace.js';
+import { filterCommand } from './filter.js';
+import { printError, processIO, type CliIO } from './io.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
+const EPILOGUE = [
+  'A record is in the trace because it carries the instance as its tag (T), names it (M), shares',
+  "a request that is the instance's own (R), or is the image cache manager acting on its base file on",
+  'a host where it lived, from its arrival until the file is removed (C; C? when the image is unknown).',
+  '',
+  'Exit status: 0 records found, 1 nothing found, 2 an error (bad flag or id, no readable input,',
+  'some input skipped or damaged).',
+].join('\n');
+
 /** Runs the CLI and resolves to the process exit status (0 found, 1 nothing found, 2 error). */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
   let status = 0;
-  await yargs(argv)
+  const setStatus = (s: number): void => { status = s; };
+  let parser = yargs(argv)
     .scriptName('instance-trace')
-    .usage('$0 <instance-id> <paths...>')
-    .version(pkg.version)
-    .strict()
-    .fail((msg, err) => {
-      process.stderr.write(`instance-trace: ${msg ?? err?.message}\n`);
-      status = 2;
-    })
-    .parseAsync();
+    .command(traceCommand(io, setStatus))
+    .command(filterCommand(io, setStatus));
+  for (const [command, description] of TRACE_EXAMPLES) parser = parser.example(command, description);
+  try {
+    await parser
+      .epilogue(EPILOGUE)
+      .version(pkg.version)
+      .help()
+      .alias('h', 'help')
+      .strict()
+      .exitProcess(false)
+      .wrap(Math.min(100, process.stdout.columns ?? 100))
+      .fail((msg, err) => {
+        // yargs reports its own usage errors as msg; anything else is a bug or an I/O failure.
+        throw new CliFailure(msg ?? err?.message ?? 'unknown error', err);
+      })
+      .parseAsync(argv, {}, (error: Error | null | undefined, _args: unknown, output: string) => {
+        // --help and --version text: written to our stdout, not console.log.
+        if (!error && output) io.stdout.write(`${output}\n`);
+      });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    printError(io, error instanceof CliFailure && error.usage ? `${message} (see instance-trace --help)` : message);
+    return 2;
+  }
   return status;
+}
+
+class CliFailure extends Error {
+  readonly usage: boolean;
+  constructor(message: string, cause: Error | undefined) {
+    super(message);
+    this.usage = cause === undefined;
+  }
 }

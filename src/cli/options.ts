@@ -1,0 +1,62 @@
+/** Turning flag values into what the layers take; each throws a UsageError with a one-line message. */
+import { parseTimeZone, looksLikeDateTime, readDateTime, toEpoch, type TimeZone } from '../records/time.js';
+
+/** A mistake in the command line: printed as one line, exit status 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export type ColorMode = 'auto' | 'always' | 'never';
+
+export function parseColorMode(value: string | undefined): ColorMode {
+  if (value === undefined || value === 'auto') return 'auto';
+  if (value === '' || value === 'always' || value === 'yes' || value === 'force') return 'always';
+  if (value === 'never' || value === 'no' || value === 'none') return 'never';
+  throw new UsageError(`bad --color value: ${JSON.stringify(value)} (use auto, always or never)`);
+}
+
+/**
+ * Colour when asked (`always`), never when told (`never`); on `auto`, only on a terminal that is
+ * not `dumb`, and not when NO_COLOR is set to anything (https://no-color.org: a flag overrides it).
+ */
+export function colorEnabled(mode: ColorMode, isTTY: boolean, env: NodeJS.ProcessEnv): boolean {
+  if (mode !== 'auto') return mode === 'always';
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  return isTTY && env.TERM !== 'dumb';
+}
+
+const RELATIVE = /^-?(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)(?:\s+ago)?$/;
+const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/**
+ * `--since`/`--until`: an ISO-8601 date-time (`2017-05-16T00:00:31Z`, `2017-05-16 00:00`, zone-less
+ * ones in `--tz`), a date (midnight), or a duration before now (`2h`, `-30m`, `1d ago`).
+ */
+export function parseTimeBound(flag: string, text: string, zone: TimeZone, now: number): number {
+  const s = text.trim();
+  const relative = RELATIVE.exec(s);
+  if (relative) return now - Math.round(Number(relative[1]) * (UNIT_MS[relative[2] as string] as number));
+  let full = s;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) full = `${s} 00:00:00`;
+  else if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?:Z|[+-]\d{2}:?\d{2})?$/.test(s)) full = `${s.slice(0, 16)}:00${s.slice(16)}`;
+  if (looksLikeDateTime(full, 0)) {
+    const parsed = readDateTime(full, 0, true);
+    const epoch = parsed.end === full.length ? toEpoch(parsed, zone) : null;
+    if (epoch !== null) return epoch;
+  }
+  throw new UsageError(`bad --${flag} time: ${JSON.stringify(text)} (use ISO-8601 like 2017-05-16T00:00:31Z, a date, or a duration before now like 2h)`);
+}
+
+export function parseZone(spec: string | undefined): TimeZone {
+  try {
+    return parseTimeZone(spec ?? 'UTC');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** A flag given once is a string, given several times an array (yargs); absent, undefined. */
+export function listOf(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  return (Array.isArray(value) ? value : [value]).map(String);
+}

@@ -1,0 +1,150 @@
+/**
+ * `instance-trace <instance-id> <paths..>`: the default command. Parses flags, calls the layers
+ * (sources → records → trace → render) and decides the exit status: 0 found, 1 nothing found,
+ * 2 an error (bad flag or id, no readable input, some input skipped or damaged — like grep).
+ */
+import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
+import { discoverSources } from '../sources/discover.js';
+import { SourceReport } from '../sources/report.js';
+import { parseOffsetSpecs, TimeSpecError } from '../records/index.js';
+import { normalizeInstanceId } from '../trace/match.js';
+import { traceToSink } from '../trace/run.js';
+import { spoolOnceOnlySources } from '../trace/spool.js';
+import type { TraceSink } from '../trace/sink.js';
+import { TextSink } from '../render/text.js';
+import { JsonSink } from '../render/json.js';
+import { colorEnabled, listOf, parseColorMode, parseTimeBound, parseZone, UsageError } from './options.js';
+import { createProgress } from './progress.js';
+import { printError, type CliIO } from './io.js';
+
+export interface TraceArgs {
+  instanceId: string;
+  paths?: string[];
+  json: boolean;
+  summary: boolean;
+  since?: string;
+  until?: string;
+  image?: string | string[];
+  tz?: string;
+  offset?: string | string[];
+  requests: boolean;
+  cache: boolean;
+  color?: string;
+}
+
+export const TRACE_EXAMPLES: ReadonlyArray<[string, string]> = [
+  ['$0 <id> fixtures/cloud', 'trace it across every host folder below'],
+  ['$0 <id> logs/ --summary', 'where it lived, image, requests, errors'],
+  ['$0 <id> logs/ --json | jq -r .message', 'one JSON object per record'],
+  ['$0 <id> logs/ --offset cp-3=-2.5s', "correct a host's drifting clock"],
+  ['$0 <id> logs/ --since 2h --no-cache', 'the last two hours, without cache lines'],
+  ['zcat nova-compute.log.2.gz | $0 <id>', 'read standard input'],
+];
+
+export function traceCommand(io: CliIO, setStatus: (status: number) => void): CommandModule<object, TraceArgs> {
+  return {
+    command: '$0 <instance-id> [paths..]',
+    describe: "stitch one instance's history across every host's logs into one timeline",
+    builder: (y: Argv) => y
+      .positional('instance-id', { type: 'string', describe: 'the instance UUID' })
+      .positional('paths', { type: 'string', array: true, describe: 'log files, folders (recursive, .gz too), - for stdin; default stdin when piped' })
+      .option('json', { type: 'boolean', default: false, describe: 'one JSON object per record (NDJSON); with --summary, the summary as JSON' })
+      .option('summary', { type: 'boolean', default: false, describe: 'print the summary alone' })
+      .option('since', { type: 'string', describe: 'only records at or after this time (ISO-8601, a date, or a duration before now: 2h, 30m, 1d)' })
+      .option('until', { type: 'string', describe: 'only records at or before this time (same forms)' })
+      .option('image', { type: 'string', describe: "the instance's image id, when the logs do not say it (repeatable)" })
+      .option('tz', { type: 'string', describe: 'zone of timestamps written without one (UTC, +02:00, Europe/Berlin); default UTC' })
+      .option('offset', { type: 'string', describe: "correct a host's clock: HOST=±DURATION, e.g. cp-3=-2.5s (repeatable)" })
+      .option('requests', { type: 'boolean', default: true, describe: "include the other records of the instance's own requests (--no-requests: don't)" })
+      .option('cache', { type: 'boolean', default: true, describe: "include the image cache manager's actions on its base file (--no-cache: don't)" })
+      .option('color', { type: 'string', describe: 'colour: auto (default; off when not a terminal or NO_COLOR is set), always, never' }) as unknown as Argv<TraceArgs>,
+    handler: async (args: ArgumentsCamelCase<TraceArgs>) => {
+      setStatus(await runTraceCommand(args, io));
+    },
+  };
+}
+
+/** The command's work; returns the exit status. Never throws for anything a user can cause. */
+export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<number> {
+  let settings: ReturnType<typeof settle>;
+  try {
+    settings = settle(args, io);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof TimeSpecError) {
+      printError(io, error.message);
+      return 2;
+    }
+    throw error;
+  }
+  const report = new SourceReport();
+  const discovery = await discoverSources(settings.paths);
+  for (const warning of discovery.warnings) report.warn(warning);
+  if (discovery.sources.length === 0) {
+    for (const line of report.summaryLines()) io.stderr.write(`instance-trace: ${line}\n`);
+    printError(io, `no readable input in ${settings.paths.map((p) => JSON.stringify(p)).join(', ')}`);
+    return 2;
+  }
+
+  let spooled;
+  try {
+    spooled = await spoolOnceOnlySources(discovery.sources, io.stdin);
+  } catch (error) {
+    printError(io, `cannot read standard input or a pipe: ${(error as Error).message}`);
+    return 2;
+  }
+  const progress = createProgress(io, spooled.sources.reduce((sum, s) => sum + (s.size ?? 0), 0));
+  const sink = makeSink(args, io);
+  let found: number;
+  try {
+    const result = await traceToSink(spooled.sources, {
+      instanceId: settings.instanceId,
+      imageIds: settings.images,
+      requests: args.requests,
+      cache: args.cache,
+      since: settings.since,
+      until: settings.until,
+      parse: { tz: settings.zone, offsets: settings.offsets },
+      report,
+      onProgress: (done, total) => progress.update(done, total),
+    }, sink);
+    found = result.records.length;
+  } finally {
+    progress.done();
+    await spooled.cleanup();
+  }
+  for (const line of report.summaryLines()) io.stderr.write(`instance-trace: ${line}\n`);
+  if (report.hadSkips) return 2;
+  return found > 0 ? 0 : 1;
+}
+
+function settle(args: TraceArgs, io: CliIO) {
+  const instanceId = normalizeInstanceId(String(args.instanceId));
+  if (instanceId === null) {
+    throw new UsageError(`not an instance id: ${JSON.stringify(String(args.instanceId))} (expected a UUID like 9a5c0bd0-8d0e-4f46-9a4e-3f8b7a1c2d11)`);
+  }
+  const images = listOf(args.image).map((image) => {
+    const id = normalizeInstanceId(image);
+    if (id === null) throw new UsageError(`not an image id: ${JSON.stringify(image)} (expected a UUID)`);
+    return id;
+  });
+  parseColorMode(args.color);
+  const zone = parseZone(args.tz);
+  const offsets = parseOffsetSpecs(listOf(args.offset));
+  const now = io.now();
+  const since = args.since === undefined ? null : parseTimeBound('since', args.since, zone, now);
+  const until = args.until === undefined ? null : parseTimeBound('until', args.until, zone, now);
+  if (since !== null && until !== null && since > until) throw new UsageError('--since is after --until: nothing could match');
+  let paths = (args.paths ?? []).map(String);
+  if (paths.length === 0) {
+    if (io.stdin.isTTY === true) throw new UsageError('no input: give log files or folders, or - to read standard input');
+    paths = ['-'];
+  }
+  return { instanceId, images, zone, offsets, since, until, paths };
+}
+
+function makeSink(args: TraceArgs, io: CliIO): TraceSink {
+  const write = (text: string): void => { io.stdout.write(text); };
+  if (args.json) return new JsonSink(write, { summaryOnly: args.summary });
+  const color = colorEnabled(parseColorMode(args.color), io.stdout.isTTY === true, io.env);
+  return new TextSink(write, { color, summary: true, timeline: !args.summary });
+}
