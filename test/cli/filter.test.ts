@@ -68,7 +68,7 @@ function tempDir(t: { teardown(fn: () => void): void }): string {
 t.test('writes each record as it completes, while stdin is still open; tracebacks whole', async (t) => {
   const w = new Watched(start(['-i', ID]));
   w.child.stdin.write(oslo(1, `[instance: ${ID}] first`) + oslo(2, 'someone else'));
-  await w.waitFor('first');
+  await w.waitFor('first\n');
   t.equal(w.child.stdin.writableEnded, false, 'the output came before the input ended');
   t.equal(w.out, oslo(1, `[instance: ${ID}] first`));
 
@@ -76,7 +76,7 @@ t.test('writes each record as it completes, while stdin is still open; traceback
   const tb = traceback(3);
   for (let i = 0; i < tb.length; i += 17) w.child.stdin.write(tb.slice(i, i + 17));
   w.child.stdin.write(oslo(4, `[instance: ${OTHER}] next record`));
-  await w.waitFor('RescheduledException');
+  await w.waitFor('was re-scheduled\n');
   t.equal(w.out, oslo(1, `[instance: ${ID}] first`) + tb, 'the traceback came out whole, in one piece');
 
   w.child.stdin.end(oslo(5, `last, held until the end: ${ID}`));
@@ -177,7 +177,7 @@ t.test('a paused reader throttles the stage: memory stays bounded, nothing is lo
 t.test('SIGTERM flushes the held record and exits with the normal status', async (t) => {
   const w = new Watched(start(['-i', ID]));
   w.child.stdin.write(oslo(1, `[instance: ${ID}] complete`) + oslo(2, `[instance: ${ID}] held`));
-  await w.waitFor('complete');
+  await w.waitFor('complete\n');
   w.child.kill('SIGTERM');
   const { code } = await w.exit;
   t.equal(code, 0);

@@ -36,7 +36,7 @@ function parseCsv(text: string): string[][] {
   return rows;
 }
 
-const CORPUS = '/work/shared/corpora/loghub-openstack';
+const CORPUS = 'fixtures/loghub-openstack';
 const raw = readFileSync(join(CORPUS, 'OpenStack_2k.log'), 'utf8');
 const csv = parseCsv(readFileSync(join(CORPUS, 'OpenStack_2k.log_structured.csv'), 'utf8'));
 

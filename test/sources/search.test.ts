@@ -200,7 +200,7 @@ t.test('gzip, stdin, progress and a missing file', async (t) => {
 });
 
 t.test('with the records layer\'s own record-start test on the real loghub logs', async (t) => {
-  const file = '../shared/corpora/loghub-openstack/collected/cp-1/nova-compute.log';
+  const file = 'fixtures/loghub-openstack/collected/cp-1/nova-compute.log';
   const bytes = readFileSync(file);
   const { blocks, stats } = await search(file, { needles: [ID], isRecordStart: realRecordStart, chunkSize: 4096, retainBytes: 8192 });
   t.same(blocks, naiveSearch(bytes, [ID], realRecordStart, 65536));

@@ -9,7 +9,7 @@ import { discoverSources } from '../../src/sources/discover.js';
 import { SourceReport } from '../../src/sources/report.js';
 import { runTrace } from '../../src/trace/run.js';
 
-const ROOT = '../shared/corpora/loghub-openstack/collected';
+const ROOT = 'fixtures/loghub-openstack/collected';
 const ID = '96abccce-8d1f-4e07-b6d1-4b2ab87e23b4';
 const IMAGE = '0673dd71-34c5-4fbb-86c4-40623fbe45b4';
 const BASE = '_base/a489c868';
