@@ -8,6 +8,7 @@
  */
 import type { LogRecord } from '../records/record.js';
 import { findUuids } from '../records/ids.js';
+import { instanceIdsNamed } from './match.js';
 
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
@@ -38,8 +39,11 @@ export function instanceIdsToAdd(record: LogRecord): string[] {
   for (const id of [record.requestId, record.globalRequestId, record.imageId, record.cache?.imageId]) {
     if (id) notInstances.add(stripRequestPrefix(id).toLowerCase());
   }
+  // Ids named where Nova writes an instance id win; a message with none (`Evacuating X and Y`)
+  // falls back to every UUID it holds, less the ones known to be something else.
+  const inContext = instanceIdsNamed(record.message);
   const named = new Set<string>();
-  for (const id of findUuids(record.message)) {
+  for (const id of inContext.length > 0 ? inContext : findUuids(record.message)) {
     const normal = id.toLowerCase();
     if (!notInstances.has(normal)) named.add(normal);
   }

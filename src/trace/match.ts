@@ -40,16 +40,23 @@ const INSTANCE_CONTEXT = new RegExp(
   'gi',
 );
 
+/** Instance ids a text names in an instance context (lower case, de-duplicated, in order). */
+export function instanceIdsNamed(text: string): string[] {
+  const ids = new Set<string>();
+  for (const match of text.matchAll(INSTANCE_CONTEXT)) {
+    const uuid = match[1]?.toLowerCase();
+    if (uuid !== undefined) ids.add(uuid);
+  }
+  return [...ids];
+}
+
 /** Instance ids other than `id` that a record carries as its tag or names in an instance context. */
 export function otherInstances(found: FoundRecord, id: string): string[] {
   const others = new Set<string>();
   const tag = found.record.instanceId?.toLowerCase() ?? null;
   if (tag !== null && tag !== id) others.add(tag);
   for (const text of textsOf(found)) {
-    for (const match of text.matchAll(INSTANCE_CONTEXT)) {
-      const uuid = match[1]?.toLowerCase();
-      if (uuid !== undefined && uuid !== id) others.add(uuid);
-    }
+    for (const uuid of instanceIdsNamed(text)) if (uuid !== id) others.add(uuid);
   }
   return [...others];
 }

@@ -117,3 +117,15 @@ t.test('splice and pre-check on their own', async (t) => {
   t.equal(mayNeedInstanceId(Buffer.from(`{"msg":"say \\"instance_uuid\\" ${ID}"}`)), true, 'an escaped mention in a string is no key');
   t.equal(mayNeedInstanceId(Buffer.from('plain text\n{"a":1}')), false, 'the object must be on the first line');
 });
+
+t.test('--enrich prefers ids named where Nova writes an instance: a port id is not an instance', async (t) => {
+  const PORT = 'a208479c-c0e3-4730-a5a0-d75e8afd0252';
+  const lines = pinoLines((log) => {
+    log.info(`Creating event network-vif-plugged:${PORT} for instance ${ID}`);
+    log.info(`Evacuating ${ID} and ${PORT}`);
+  });
+  const output = enrich(lines.join('\n') + '\n').split('\n').slice(0, -1);
+  t.equal(JSON.parse(output[0]!).instance_uuid, ID, 'only the id in an instance context');
+  t.equal(JSON.parse(output[0]!).instance_uuids, undefined);
+  t.same(JSON.parse(output[1]!).instance_uuids, [ID, PORT], 'no instance context: every UUID named');
+});
