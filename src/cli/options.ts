@@ -1,5 +1,5 @@
 /** Turning flag values into what the layers take; each throws a UsageError with a one-line message. */
-import { parseTimeZone, looksLikeDateTime, readDateTime, toEpoch, type TimeZone } from '../records/time.js';
+import { parseDuration, parseTimeZone, looksLikeDateTime, readDateTime, toEpoch, type TimeZone } from '../records/time.js';
 
 /** A mistake in the command line: printed as one line, exit status 2. */
 export class UsageError extends Error {
@@ -59,4 +59,22 @@ export function parseZone(spec: string | undefined): TimeZone {
 export function listOf(value: unknown): string[] {
   if (value === undefined || value === null) return [];
   return (Array.isArray(value) ? value : [value]).map(String);
+}
+
+/**
+ * `--request-window`: how far from a request's known times (and before the instance's arrival on
+ * a host) pass 2 still reads a file (`90m`, `2h`); `all` reads every file whole.
+ */
+export function parseRequestWindow(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const s = value.trim();
+  if (s === 'all' || s === 'inf' || s === 'infinity') return Infinity;
+  let ms: number;
+  try {
+    ms = parseDuration(s);
+  } catch {
+    ms = NaN;
+  }
+  if (!(ms >= 0)) throw new UsageError(`bad --request-window: ${JSON.stringify(value)} (a duration like 90m or 2h, or all)`);
+  return ms;
 }

@@ -9,11 +9,12 @@ import { SourceReport } from '../sources/report.js';
 import { parseOffsetSpecs, TimeSpecError } from '../records/index.js';
 import { normalizeInstanceId } from '../trace/match.js';
 import { traceToSink } from '../trace/run.js';
+import { DEFAULT_REQUEST_WINDOW_MS } from '../trace/prune.js';
 import { spoolOnceOnlySources } from '../trace/spool.js';
 import type { TraceSink } from '../trace/sink.js';
 import { TextSink } from '../render/text.js';
 import { JsonSink } from '../render/json.js';
-import { colorEnabled, listOf, parseColorMode, parseTimeBound, parseZone, UsageError } from './options.js';
+import { colorEnabled, listOf, parseColorMode, parseRequestWindow, parseTimeBound, parseZone, UsageError } from './options.js';
 import { createProgress } from './progress.js';
 import { printError, type CliIO } from './io.js';
 
@@ -30,6 +31,7 @@ export interface TraceArgs {
   requests: boolean;
   cache: boolean;
   color?: string;
+  requestWindow?: string;
 }
 
 export const TRACE_EXAMPLES: ReadonlyArray<[string, string]> = [
@@ -57,6 +59,7 @@ export function traceCommand(io: CliIO, setStatus: (status: number) => void): Co
       .option('offset', { type: 'string', describe: "correct a host's clock: HOST=±DURATION, e.g. cp-3=-2.5s (repeatable)" })
       .option('requests', { type: 'boolean', default: true, describe: "include the other records of the instance's own requests (--no-requests: don't)" })
       .option('cache', { type: 'boolean', default: true, describe: "include the image cache manager's actions on its base file (--no-cache: don't)" })
+      .option('request-window', { type: 'string', describe: "look for a request's other records only this far from its known times, and for cache lines from this long before the instance's arrival on a host (default 60m; all: read every file whole)" })
       .option('color', { type: 'string', describe: 'colour: auto (default; off when not a terminal or NO_COLOR is set), always, never' }) as unknown as Argv<TraceArgs>,
     handler: async (args: ArgumentsCamelCase<TraceArgs>) => {
       setStatus(await runTraceCommand(args, io));
@@ -104,6 +107,7 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
       since: settings.since,
       until: settings.until,
       parse: { tz: settings.zone, offsets: settings.offsets },
+      requestWindowMs: settings.requestWindowMs,
       report,
       onProgress: (done, total) => progress.update(done, total),
     }, sink);
@@ -130,6 +134,7 @@ function settle(args: TraceArgs, io: CliIO) {
   parseColorMode(args.color);
   const zone = parseZone(args.tz);
   const offsets = parseOffsetSpecs(listOf(args.offset));
+  const requestWindowMs = parseRequestWindow(args.requestWindow === undefined ? undefined : String(args.requestWindow), DEFAULT_REQUEST_WINDOW_MS);
   const now = io.now();
   const since = args.since === undefined ? null : parseTimeBound('since', args.since, zone, now);
   const until = args.until === undefined ? null : parseTimeBound('until', args.until, zone, now);
@@ -139,7 +144,7 @@ function settle(args: TraceArgs, io: CliIO) {
     if (io.stdin.isTTY === true) throw new UsageError('no input: give log files or folders, or - to read standard input');
     paths = ['-'];
   }
-  return { instanceId, images, zone, offsets, since, until, paths };
+  return { instanceId, images, zone, offsets, since, until, paths, requestWindowMs };
 }
 
 function makeSink(args: TraceArgs, io: CliIO): TraceSink {

@@ -62,6 +62,13 @@ export interface SearchStats extends SourceCounts {
   blocks: number;
   /** Checkpoints in file order (empty unless asked for). */
   checkpoints: Checkpoint[];
+  /**
+   * With checkpoints: the input's last record start (what time its tail reaches), when one is
+   * among the last 1000 lines kept in the window at the end; else null.
+   */
+  lastRecordStart: Checkpoint | null;
+  /** Whether the input could be read from an offset (a plain file): ranges can be searched in it. */
+  seekable: boolean;
 }
 
 interface OpenBlock {
@@ -97,7 +104,7 @@ export async function searchSource(source: SourceFile, options: SearchOptions, o
 }
 
 class SourceSearch {
-  readonly stats: SearchStats = { bytes: 0, lines: 0, hits: 0, blocks: 0, cutLines: 0, longRecords: 0, checkpoints: [] };
+  readonly stats: SearchStats = { bytes: 0, lines: 0, hits: 0, blocks: 0, cutLines: 0, longRecords: 0, checkpoints: [], lastRecordStart: null, seekable: false };
   readonly #needles: Buffer[];
   readonly #maxNeedle: number;
   readonly #isRecordStart: RecordStartTest;
@@ -111,8 +118,6 @@ class SourceSearch {
   /** Window: buf[0, len) holds input from window offset `base` (offsets count kept bytes, so cut lines shrink them). */
   #len = 0;
   #base = 0;
-  /** Line number of buf[0]; buf[0] is always a line start. */
-  #lineBase = 1;
   /** Line-number cursor: line number at buf position #countedAt. */
   #countedAt = 0;
   #countedLine = 1;
@@ -152,12 +157,13 @@ class SourceSearch {
     const range = options.range;
     this.#origin = range?.offset ?? 0;
     this.#base = this.#origin;
-    this.#lineBase = this.#countedLine = range?.line ?? 1;
+    // buf[0] is always a line start; a range starts at its given line.
+    this.#countedLine = range?.line ?? 1;
     this.#checkpointEvery = Math.max(1, options.checkpoints?.every ?? 1024 * 1024);
     if (options.checkpoints !== undefined) this.#checkpointAt = this.#origin;
     // Room for several reads between compactions, so the kept lines are moved rarely.
     const capacity = this.#retainBytes + keptHeadBytes(this.#maxLineBytes) + 8 * this.#chunkSize + this.#maxNeedle + 64;
-    this.#buf = Buffer.allocUnsafe(capacity);
+    this.#buf = takeWindow(capacity);
   }
 
   async run(): Promise<SearchStats> {
@@ -171,10 +177,14 @@ class SourceSearch {
     } catch (error) {
       if (error instanceof NotSeekableError) throw error;
       this.#warn('unreadable', `cannot read: ${describeError(error)}`);
+      giveWindow(this.#buf);
       return this.stats;
     }
+    this.stats.seekable = reader.seekable;
     try {
       await this.#scan(reader);
+      // Only after a whole scan: no read is pending into the window then.
+      giveWindow(this.#buf);
     } finally {
       await reader.close().catch(() => undefined);
     }
@@ -214,6 +224,7 @@ class SourceSearch {
     this.#searchFrom = this.#len;
     if (this.#open !== null) this.#emit(this.#open);
     this.#open = null;
+    if (this.options.checkpoints !== undefined) this.#noteLastRecordStart();
     const newlines = this.#lineAt(this.#len) - 1;
     this.stats.lines = newlines + (this.stats.bytes > 0 && this.#lastByte !== NEWLINE ? 1 : 0);
   }
@@ -242,7 +253,6 @@ class SourceSearch {
       this.#len -= keepFrom;
       this.#searchFrom -= keepFrom;
       this.#base += keepFrom;
-      this.#lineBase = lineBase;
       this.#countedAt = 0;
       this.#countedLine = lineBase;
       const open = this.#open;
@@ -321,7 +331,6 @@ class SourceSearch {
    * lines without one (plain text), so this costs a line test or two per MiB.
    */
   #noteCheckpoints(start: number, end: number): void {
-    const timeOf = this.options.checkpoints!.timeOf;
     let at = start;
     const shift = this.#droppedTotal();
     const guess = this.#checkpointAt - this.#base - shift;
@@ -339,13 +348,7 @@ class SourceSearch {
       }
       const line = this.#decode(at, lineEnd);
       if (this.#isRecordStart(line.text)) {
-        let time: number | null;
-        try {
-          time = timeOf(line.text);
-        } catch {
-          time = null;
-        }
-        this.stats.checkpoints.push({ offset, line: this.#lineAt(at), time: Number.isFinite(time) ? time : null });
+        this.stats.checkpoints.push({ offset, line: this.#lineAt(at), time: this.#timeOf(line.text) });
         this.#checkpointAt = offset + this.#checkpointEvery;
         this.#checkpointSeen = 0;
       } else if (++this.#checkpointSeen >= CHECKPOINT_SEEK_LINES) {
@@ -361,6 +364,37 @@ class SourceSearch {
         at = next;
       }
     }
+  }
+
+  /** Walks back from the end of the input to its last record start (at most CHECKPOINT_SEEK_LINES lines). */
+  #noteLastRecordStart(): void {
+    const buf = this.#buf;
+    if (this.#len === 0) return;
+    let lineEnd = buf[this.#len - 1] === NEWLINE ? this.#len - 1 : this.#len;
+    for (let tested = 0; tested < CHECKPOINT_SEEK_LINES; tested++) {
+      const lineStart = lineEnd === 0 ? 0 : buf.lastIndexOf(NEWLINE, lineEnd - 1) + 1;
+      const line = this.#decode(lineStart, lineEnd);
+      if (this.#isRecordStart(line.text)) {
+        const offset = this.#fileOffset(this.#base + lineStart);
+        const last = this.stats.checkpoints[this.stats.checkpoints.length - 1];
+        this.stats.lastRecordStart = last?.offset === offset
+          ? last
+          : { offset, line: this.#lineAt(lineStart), time: this.#timeOf(line.text) };
+        return;
+      }
+      if (lineStart === 0) return;
+      lineEnd = lineStart - 1;
+    }
+  }
+
+  #timeOf(text: string): number | null {
+    let time: number | null;
+    try {
+      time = this.options.checkpoints!.timeOf(text);
+    } catch {
+      time = null;
+    }
+    return Number.isFinite(time) ? time : null;
   }
 
   #hasNeedle(bytes: Buffer): boolean {
@@ -507,6 +541,26 @@ class SourceSearch {
     this.#warned.add(kind);
     this.options.onWarning?.({ file: this.source.display, kind, message });
   }
+}
+
+/**
+ * One spare window buffer, reused by the next search of the same size: a trace runs many
+ * searches one after another (a range per stretch of a file), and a fresh 9 MiB buffer for each
+ * kept the garbage collector busy. A search running while another holds it allocates its own.
+ */
+let spareWindow: Buffer | null = null;
+
+function takeWindow(capacity: number): Buffer {
+  const spare = spareWindow;
+  if (spare !== null && spare.length === capacity) {
+    spareWindow = null;
+    return spare;
+  }
+  return Buffer.allocUnsafe(capacity);
+}
+
+function giveWindow(buf: Buffer): void {
+  spareWindow = buf;
 }
 
 function describeError(error: unknown): string {

@@ -90,7 +90,8 @@ export class InstanceTrace {
 
   planPass2(): Pass2Plan {
     const cacheHosts = new Map<string, number>();
-    if (this.#opts.cache) for (const stay of this.stays()) cacheHosts.set(stay.host, stay.first);
+    // Stays come by start: a host's first visit is when its cache lines begin to matter.
+    if (this.#opts.cache) for (const stay of this.stays()) if (!cacheHosts.has(stay.host)) cacheHosts.set(stay.host, stay.first);
     return {
       requestIds: [...this.liveRequestIds()],
       imageNeedles: this.#opts.cache ? [...this.#image.imageIds, ...this.#image.stems] : [],

@@ -94,6 +94,16 @@ t.test('--since/--until, --no-requests, --no-cache, --image', async (t) => {
   t.equal(withImage.status, 0);
 });
 
+t.test('--request-window: the same answer on the fixtures whether pass 2 reads everything, or only near the requests', async (t) => {
+  const all = await runMain([ID, CLOUD, '--json', '--request-window', 'all']);
+  t.equal(all.status, 0);
+  for (const window of ['60m', '2h', '1s']) {
+    const r = await runMain([ID, CLOUD, '--json', '--request-window', window]);
+    t.equal(r.status, 0, window);
+    t.equal(r.stdout, all.stdout, window);
+  }
+});
+
 t.test('exit 1 when nothing is found', async (t) => {
   const r = await runMain(['00000000-0000-4000-8000-000000000000', CLOUD]);
   t.equal(r.status, 1);
@@ -110,6 +120,8 @@ t.test('exit 2 with one clear line for every user mistake', async (t) => {
     [[ID, CLOUD, '--tz', 'Mars/Olympus'], /^instance-trace: unknown time zone/],
     [[ID, CLOUD, '--color', 'purple'], /^instance-trace: bad --color value/],
     [[ID, CLOUD, '--image', 'x'], /^instance-trace: not an image id/],
+    [[ID, CLOUD, '--request-window', 'soon'], /^instance-trace: bad --request-window: "soon"/],
+    [[ID, CLOUD, '--request-window=-5m'], /^instance-trace: bad --request-window/],
     [[ID, CLOUD, '--since', '2026-03-02T11:00:00Z', '--until', '2026-03-02T10:00:00Z'], /--since is after --until/],
     [[], /^instance-trace: Not enough non-option arguments/],
   ];

@@ -26,6 +26,18 @@ function timeOf(line: string): number | null {
   return digits === null ? null : Number(digits[1]);
 }
 
+/** The input's last record start, the slow obvious way. */
+function naiveLastStart(bytes: Buffer, maxLineBytes: number): Checkpoint | null {
+  let last: Checkpoint | null = null;
+  let offset = 0;
+  splitRawLines(bytes).forEach((raw, i) => {
+    const text = decodeLine(raw, 0, raw.length, maxLineBytes);
+    if (isStart(text)) last = { offset, line: i + 1, time: timeOf(text) };
+    offset += raw.length + 1;
+  });
+  return last;
+}
+
 /** The checkpoints, computed the slow obvious way over all physical lines. */
 function naiveCheckpoints(bytes: Buffer, every: number, maxLineBytes: number, seekLines = 1000): Checkpoint[] {
   const out: Checkpoint[] = [];
@@ -62,6 +74,10 @@ t.test('checkpoints are exact: a record start at or after each threshold, with i
       writeFileSync(file, bytes);
       const { stats } = await search(file, { needles: ['ab'], chunkSize, maxLineBytes, retainBytes, checkpoints: { every, timeOf } });
       assert.deepStrictEqual(stats.checkpoints, naiveCheckpoints(bytes, every, maxLineBytes));
+      // The last record start is found when the window still holds it; never a wrong one.
+      if (stats.lastRecordStart !== null) assert.deepStrictEqual(stats.lastRecordStart, naiveLastStart(bytes, maxLineBytes));
+      const whole = await search(file, { needles: ['ab'], chunkSize, maxLineBytes, retainBytes: 1 << 20, checkpoints: { every, timeOf } });
+      assert.deepStrictEqual(whole.stats.lastRecordStart, naiveLastStart(bytes, maxLineBytes));
       for (const cp of stats.checkpoints) {
         // The offset is where the numbered line starts, and that line is a record start.
         assert.ok(cp.offset === 0 || bytes[cp.offset - 1] === 10);
