@@ -85,8 +85,16 @@ export class RecordAssembler {
     const parsed = parseLine(line, this.zone, source, this.reference);
     if (parsed === null) return this.pushUnknown(line, source);
     if (parsed.kind === 'exception') return this.pushException(parsed, source);
+    if (parsed.kind === 'syslog-bare' && this.continuesSyslogRecord(parsed.record)) {
+      if (this.extra < this.maxExtra) {
+        this.addBare(parsed.record.message, 1);
+        this.attachEmbedded(parsed);
+        return null;
+      }
+      this.stats.cutRecords++;
+    }
     const done = this.complete();
-    this.start(parsed.record, parsed.open);
+    this.start(parsed.record, parsed.kind === 'record' && parsed.open);
     this.attachEmbedded(parsed);
     return done;
   }
@@ -115,6 +123,12 @@ export class RecordAssembler {
       if (inner?.kind === 'exception') this.addTraceback(inner.tracebackLine, 0, inner.record.instanceId);
       else this.addBare(text, 0);
     }
+  }
+
+  /** Same host, program and pid as the pending syslog-wrapped record. */
+  private continuesSyslogRecord(rec: LogRecord): boolean {
+    const p = this.pending;
+    return p !== null && p.syslog && p.host === rec.host && p.service === rec.service && (p.pid === rec.pid || rec.pid === null);
   }
 
   private pushUnknown(line: string, source: SourceRef): LogRecord | null {

@@ -6,7 +6,7 @@
 import type { RecordStartTest } from '../sources/source.js';
 import { osloLineKind, stripAnsi } from './oslo-text.js';
 import { looksLikeJsonObject } from './json-line.js';
-import { mayBeSyslog, parseSyslogHeader } from './syslog.js';
+import { looksLikeSyslogContinuation, mayBeSyslog, parseSyslogHeader } from './syslog.js';
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -16,12 +16,16 @@ function isDigit(c: number): boolean {
 function syslogStartsRecord(line: string): boolean | null {
   const h = parseSyslogHeader(line, undefined, 0);
   if (h === null) return null;
-  return osloLineKind(line.slice(h.msgStart, h.msgStart + 512)) !== 'exception';
+  const inner = line.slice(h.msgStart, h.msgStart + 512);
+  const kind = osloLineKind(inner);
+  if (kind !== null) return kind === 'record';
+  return !looksLikeSyslogContinuation(inner);
 }
 
 /**
  * True for a line that begins a record: an oslo text header (not an exception-prefix line), a
- * JSON object line, or a syslog-wrapped line whose inner text is not an exception-prefix line.
+ * JSON object line, or a syslog-wrapped line whose inner text is neither an exception-prefix
+ * line nor the next line of a multi-line message (see looksLikeSyslogContinuation).
  */
 export const isRecordStart: RecordStartTest = (line: string): boolean => {
   const c = line.charCodeAt(0);

@@ -5,7 +5,7 @@
 import { emptyRecord, type LogRecord, type SourceRef } from './record.js';
 import { parseOsloLine, stripAnsi } from './oslo-text.js';
 import { parseJsonLine } from './json-line.js';
-import { mayBeSyslog, parseSyslogHeader, splitSyslogMessage, type SyslogHeader } from './syslog.js';
+import { looksLikeSyslogContinuation, mayBeSyslog, parseSyslogHeader, splitSyslogMessage, type SyslogHeader } from './syslog.js';
 import { UTC, type TimeZone } from './time.js';
 
 export type ParsedLine =
@@ -17,7 +17,18 @@ export type ParsedLine =
     /** Further lines carried inside this physical line (syslog's `#012`), to attach to it. */
     embedded: string[];
   }
-  | { kind: 'exception'; record: LogRecord; tracebackLine: string; embedded: string[] };
+  | { kind: 'exception'; record: LogRecord; tracebackLine: string; embedded: string[] }
+  | {
+    /**
+     * A syslog-wrapped line whose inner text is none of the known shapes but reads as the next
+     * line of a multi-line message. journald and rsyslog give every physical line its own header,
+     * so it continues the record before it when that one came from the same host and program;
+     * else it is a plain record.
+     */
+    kind: 'syslog-bare';
+    record: LogRecord;
+    embedded: string[];
+  };
 
 const NO_SOURCE: SourceRef = { file: '', line: 0, lines: 1 };
 
@@ -56,7 +67,9 @@ function parseSyslogLine(line: string, h: SyslogHeader, zone: TimeZone, source: 
   if (inner === null) {
     const rec = emptyRecord({ ...source }, first as string);
     applySyslog(rec, h);
-    return { kind: 'record', record: rec, open: false, embedded };
+    return looksLikeSyslogContinuation(first as string)
+      ? { kind: 'syslog-bare', record: rec, embedded }
+      : { kind: 'record', record: rec, open: false, embedded };
   }
   applySyslog(inner.record, h);
   inner.embedded = embedded;

@@ -184,3 +184,14 @@ export function splitSyslogMessage(msg: string): string[] {
   if (msg.indexOf('#01') === -1) return [msg];
   return msg.replaceAll('#011', '\t').split('#012');
 }
+
+/**
+ * Inner text that reads as the next physical line of a multi-line message rather than a message
+ * of its own: indented (traceback frames, a domain XML dump), an XML tag, or a traceback header.
+ * Only such lines continue a syslog-wrapped record; any other bare text (`Started Session 5`)
+ * stays a record of its own, so a mixed /var/log/syslog is never glued into one record.
+ */
+export function looksLikeSyslogContinuation(inner: string): boolean {
+  const c = inner.charCodeAt(0);
+  return c === 32 || c === 9 || c === 60 /* < */ || inner.startsWith('Traceback (most recent call last):');
+}

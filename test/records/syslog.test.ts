@@ -96,3 +96,28 @@ t.test('syslog-wrapped exception-prefix lines attach to the record before them',
   t.same(records[0]?.traceback, ['Traceback (most recent call last):', 'ValueError: x']);
   t.equal(records[0]?.source.lines, 3);
 });
+
+t.test('journald/rsyslog multi-line messages: each physical line has a header; indented lines continue the same program\'s record', async (t) => {
+  const { isRecordStart } = await import('../../src/records/detect.js');
+  const head = 'May 16 01:27:55 cp-4 nova-compute[2951]: ';
+  const lines = [
+    `${head}2017-05-16 01:27:55.100 2951 DEBUG nova.virt.libvirt.driver [${R} - - - - -] [instance: ${X}] End _get_guest_xml xml=<domain type="kvm">`,
+    `${head}  <uuid>${X}</uuid>`,
+    `${head}  <name>instance-000000a1</name>`,
+    `${head}</domain>`,
+    'May 16 01:27:55 cp-4 kernel: [ 12.3] eth0: link up',
+    'May 16 01:27:56 cp-4 libvirtd[88]:   indented, but another program',
+    `${head}Started Session 5 of user nova.`,
+  ];
+  t.same(lines.map((l) => isRecordStart(l)), [true, false, false, false, true, false, true], 'framing: continuation lines are no record starts');
+  const { records, assembler } = parseAll(lines);
+  t.equal(records.length, 4, 'the dump is one record; the kernel line, the other program and the bare message are their own');
+  const [dump, kernel, other, bare] = records;
+  t.equal(dump!.instanceId, X);
+  t.equal(dump!.message, `End _get_guest_xml xml=<domain type="kvm">\n  <uuid>${X}</uuid>\n  <name>instance-000000a1</name>\n</domain>`);
+  t.same(dump!.source, { file: 't.log', line: 1, lines: 4 });
+  t.equal(kernel!.service, 'kernel');
+  t.same([other!.service, other!.message, other!.format], ['libvirtd', '  indented, but another program', 'plain'], 'another program\'s indented line is not glued to the kernel line');
+  t.same([bare!.service, bare!.message, bare!.source.line], ['nova-compute', 'Started Session 5 of user nova.', 7]);
+  t.equal(assembler.stats.lines, 7, 'every physical line accounted for');
+});
