@@ -108,6 +108,7 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
       until: settings.until,
       parse: { tz: settings.zone, offsets: settings.offsets },
       requestWindowMs: settings.requestWindowMs,
+      workers: workersFromEnv(io.env),
       report,
       onProgress: (done, total) => progress.update(done, total),
     }, sink);
@@ -145,6 +146,15 @@ function settle(args: TraceArgs, io: CliIO) {
     paths = ['-'];
   }
   return { instanceId, images, zone, offsets, since, until, paths, requestWindowMs };
+}
+
+/**
+ * INSTANCE_TRACE_WORKERS: search on that many worker threads for any input of two files or more
+ * (0 or 1: in the main thread); unset or not a count, the trace decides by the input's size.
+ */
+function workersFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const value = env.INSTANCE_TRACE_WORKERS?.trim() ?? '';
+  return /^\d{1,3}$/.test(value) ? Number(value) : undefined;
 }
 
 function makeSink(args: TraceArgs, io: CliIO): TraceSink {

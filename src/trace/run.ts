@@ -5,19 +5,21 @@
  * requests' ids and, on the hosts it lived on, the image cache manager's lines. Memory holds
  * the records that can belong to the answer, never a whole file. Pass 1 also notes checkpoints
  * (a record start and its time about every MiB) so that pass 2 searches each plain file only
- * where its needles' times can be (src/trace/prune.ts).
+ * where its needles' times can be (src/trace/prune.ts). On large inputs pass 1 searches the
+ * sources in parallel (the main thread and worker threads, src/trace/search-pool.ts) and feeds
+ * their outcomes to the correlator in source order, so the answer is the same either way.
  */
-import { searchSource, type CheckpointOptions } from '../sources/search.js';
-import { NotSeekableError } from '../sources/read.js';
+import type { SourceFile } from '../sources/source.js';
 import type { SourceReport } from '../sources/report.js';
-import type { Checkpoint, LineBlock, SourceFile } from '../sources/source.js';
-import { assembleBlock, CACHE_WORDINGS, isRecordStart, type ParseOptions } from '../records/index.js';
+import { CACHE_WORDINGS, type ParseOptions } from '../records/index.js';
+import type { LogRecord } from '../records/record.js';
 import { InstanceTrace, type CorrelateOptions, type Pass2Plan, type TraceResult } from './correlate.js';
 import type { FoundRecord } from './types.js';
 import { summarize } from './summary.js';
 import type { TraceSink } from './sink.js';
 import { checkpointsUsable, DEFAULT_REQUEST_WINDOW_MS, planRangeSearches, wholeFileNeedles, type RangeSearch, type TimedNeedle } from './prune.js';
-import type { LogRecord } from '../records/record.js';
+import { blockHasLiveNeedle, runSearchJob, type FileTimes, type JobResult, type SearchJob } from './search-job.js';
+import { defaultPoolSize, POOL_MIN_BYTES, SearchPool } from './search-pool.js';
 
 export interface RunOptions extends CorrelateOptions {
   /** Zone and per-host clock offsets, passed to the parsers. */
@@ -35,6 +37,14 @@ export interface RunOptions extends CorrelateOptions {
   checkpointBytes?: number;
   /** Told pass 2's searches of each source before they run (what is read, for which needles). */
   onPass2Plan?: (source: SourceFile, searches: readonly RangeSearch[]) => void;
+  /**
+   * Pass 1 searches with this many searchers at once, the main thread and `workers - 1` worker
+   * threads, for any input of two sources or more (0 or 1: the main thread alone). Default: as
+   * many as there are cores, up to MAX_POOL_SIZE, for inputs over POOL_MIN_BYTES; else none.
+   */
+  workers?: number;
+  /** The pool's worker entry (tests: one that fails). */
+  workerUrl?: URL;
 }
 
 /**
@@ -49,21 +59,30 @@ export async function runTrace(sources: readonly SourceFile[], opts: RunOptions)
   const trace = new InstanceTrace(opts);
   const parse = opts.parse ?? {};
   const margin = opts.requestWindowMs ?? DEFAULT_REQUEST_WINDOW_MS;
-  const total = 2 * sources.reduce((sum, s) => sum + (s.size ?? 0), 0);
+  const total = 2 * totalSize(sources);
   let done = 0;
 
   // Pass 1. Nova writes UUIDs in lower case; the id is searched as such (one needle, like grep -F).
   const checkpoints = new Map<SourceFile, FileTimes>();
   const requestTimes = new RequestTimes();
-  for (const source of sources) {
-    const stats = await search(source, [{ range: { offset: 0, line: 1, end: null }, needles: [opts.instanceId] }], true, (found) => {
-      if (trace.addPass1(found)) requestTimes.note(found.record);
-    });
-    // What pass 2 may skip of it (a file named .log may hold gzip data: `seekable` says).
-    if (stats !== null) checkpoints.set(source, { checkpoints: stats.checkpoints, last: stats.lastRecordStart, seekable: stats.seekable });
+  const onFound = (found: FoundRecord): void => {
+    if (trace.addPass1(found)) requestTimes.note(found.record);
+  };
+  const workers = poolSizeFor(sources, opts);
+  if (workers >= 2) {
+    await pass1Pooled(sources, opts, new SearchPool(workers, opts.workerUrl), onFound, checkpoints);
+    done = total / 2;
+  } else {
+    for (const source of sources) {
+      const times = await search(source, [{ range: WHOLE, needles: [opts.instanceId] }], true, onFound);
+      // What pass 2 may skip of it (a file named .log may hold gzip data: `seekable` says).
+      if (times !== null) checkpoints.set(source, times);
+    }
   }
 
-  // Pass 2, each source only where its needles can matter.
+  // Pass 2, each source only where its needles can matter, in the main thread: the requests found
+  // shared in the first stretches make the next ones cheap or skipped, so pass 2 gains little from
+  // parallel searches (measured) and would cost a worker's memory.
   const plan = trace.planPass2();
   const cacheNeedles = plan.imageNeedles.length > 0 ? plan.imageNeedles : CACHE_CUES;
   for (const source of pass2Order(sources, plan)) {
@@ -74,75 +93,105 @@ export async function runTrace(sources: readonly SourceFile[], opts: RunOptions)
   }
   return trace.finish();
 
-  /** Runs the searches of one source in order; returns pass 1's stats (null when nothing was searched). */
-  async function search(
-    source: SourceFile,
-    searches: readonly RangeSearch[],
-    firstPass: boolean,
-    onFound: (found: FoundRecord) => void,
-  ) {
+  /** Runs the searches of one source in order; returns pass 1's findings (null when nothing was searched). */
+  async function search(source: SourceFile, searches: RangeSearch[], firstPass: boolean, onRecord: (found: FoundRecord) => void) {
     const base = done;
-    let stats = null;
-    const once = (range: RangeSearch['range'], needles: string[]) => searchSource(source, {
-      needles,
-      isRecordStart,
-      range: range.offset === 0 && range.end === null ? undefined : range,
-      checkpoints: firstPass ? checkpointOptions(source, parse, opts.checkpointBytes) : undefined,
+    const times = await runSearchJob({ source, searches, firstPass, parse, checkpointBytes: opts.checkpointBytes }, {
+      // Pass 2: a request found shared meanwhile is a dead needle: no scan for it, no parse of its blocks.
+      liveNeedles: firstPass ? undefined : (needles) => liveNeedles(needles, trace.liveRequestIds()),
+      keepBlock: firstPass ? undefined : (block, needles) => blockHasLiveNeedle(block, trace.liveRequestIds(), needles),
+      onRecords: (records) => { for (const found of records) onRecord(found); },
       onWarning: (warning) => opts.report.warn(warning),
-      onProgress: (bytes) => opts.onProgress?.(base + range.offset + bytes, total),
-    }, (block) => {
-      // Pass 2: a request found shared meanwhile is a dead needle; skip parsing its blocks.
-      if (!firstPass && !blockHasLiveNeedle(block, trace.liveRequestIds(), needles)) return;
-      foundInBlock(block, parse, onFound);
+      onProgress: (bytes, rangeOffset) => opts.onProgress?.(base + rangeOffset + bytes, total),
+      onCounts: (counts) => opts.report.addCounts(counts),
     });
-    let searched = false;
-    for (const search of searches) {
-      const { range } = search;
-      // A request found shared since the plan was made is a dead needle: no scan for it.
-      const needles = firstPass ? search.needles : liveNeedles(search.needles, trace.liveRequestIds());
-      if (needles.length === 0) continue;
-      try {
-        stats = await once(range, needles);
-        searched = true;
-      } catch (error) {
-        // Replaced by gzip data since pass 1 (rotation): search it whole, with every needle.
-        if (!(error instanceof NotSeekableError) || searched) throw error;
-        stats = await once({ offset: 0, line: 1, end: null }, [...new Set(searches.flatMap((s) => s.needles))]);
-        break;
-      }
-      if (firstPass) opts.report.addCounts(stats);
-    }
     done = base + (source.size ?? 0);
     opts.onProgress?.(done, total);
-    return stats;
+    return times;
+  }
+}
+
+/** Pool size for a trace: none (0) for small inputs, stdin, or one core; `workers` forces a size. */
+function poolSizeFor(sources: readonly SourceFile[], opts: RunOptions): number {
+  if (sources.length < 2 || sources.some((s) => s.path === '-')) return 0;
+  if (opts.workers !== undefined) return opts.workers;
+  return totalSize(sources) > POOL_MIN_BYTES ? defaultPoolSize() : 0;
+}
+
+function totalSize(sources: readonly SourceFile[]): number {
+  return sources.reduce((sum, s) => sum + (s.size ?? 0), 0);
+}
+
+/** Rough cost of searching a source whole (gzip: inflating is slow and yields several times the size). */
+function searchCost(source: SourceFile): number {
+  return (source.size ?? 0) * (source.gzip ? GZIP_COST_FACTOR : 1);
+}
+
+/** Time to search a gzip file over that of a plain file of the same size on disk (measured: 20-30). */
+const GZIP_COST_FACTOR = 25;
+
+const WHOLE: RangeSearch['range'] = { offset: 0, line: 1, end: null };
+
+/**
+ * Pass 1 on a search pool: one job a source, costliest first, handed out as searchers free up.
+ * Outcomes are fed to the correlator in source order, whatever order they complete in, exactly
+ * as the in-thread loop feeds them, so the answer is the same. The pool is closed at the end.
+ */
+async function pass1Pooled(
+  sources: readonly SourceFile[],
+  opts: RunOptions,
+  pool: SearchPool,
+  onFound: (found: FoundRecord) => void,
+  checkpoints: Map<SourceFile, FileTimes>,
+): Promise<void> {
+  try {
+    const parse = opts.parse ?? {};
+    const progress = new PooledProgress(2 * totalSize(sources), opts.onProgress);
+    const jobs = new Map<SourceFile, Promise<JobResult>>();
+    for (const source of [...sources].sort((a, b) => searchCost(b) - searchCost(a))) {
+      const job: SearchJob = { source, searches: [{ range: WHOLE, needles: [opts.instanceId] }], firstPass: true, parse, checkpointBytes: opts.checkpointBytes };
+      jobs.set(source, pool.submit(job, progress.job(source)));
+    }
+    for (const source of sources) {
+      const result = await jobs.get(source)!;
+      jobs.delete(source); // not held once fed
+      for (const warning of result.warnings) opts.report.warn(warning);
+      for (const found of result.records) onFound(found);
+      for (const counts of result.counts) opts.report.addCounts(counts);
+      if (result.times !== null) checkpoints.set(source, result.times);
+      progress.sourceDone(source);
+    }
+  } finally {
+    await pool.close();
   }
 }
 
 /**
- * The records layer's time of a record-start line, as the trace sees it (zone and the host's
- * clock offset applied): the line parsed alone, the way a block's first line is.
+ * Progress over a pool: the sources done count whole (as in-thread), the jobs in flight by the
+ * bytes their searchers last told.
  */
-function checkpointOptions(source: SourceFile, parse: ParseOptions, every: number | undefined): CheckpointOptions {
-  // RFC 3164 syslog times have no year: anchor it to the checkpoint before, as the assembler
-  // anchors it to the record before (not to today).
-  let reference: number | undefined;
-  return {
-    every,
-    timeOf: (line) => {
-      const options = reference === undefined ? parse : { ...parse, referenceTime: reference };
-      const time = assembleBlock({ source, firstLine: 1, lines: [line] }, options)[0]?.time ?? null;
-      if (time !== null) reference = time;
-      return time;
-    },
-  };
-}
+class PooledProgress {
+  #done = 0;
+  readonly #inFlight = new Map<SourceFile, number>();
 
-/** What pass 1 learnt of a source's times. */
-interface FileTimes {
-  checkpoints: Checkpoint[];
-  last: Checkpoint | null;
-  /** A plain file: stretches can be read alone. */
-  seekable: boolean;
+  constructor(private readonly total: number, private readonly onProgress: RunOptions['onProgress']) {}
+
+  job(source: SourceFile): ((bytes: number) => void) | undefined {
+    const onProgress = this.onProgress;
+    if (onProgress === undefined) return undefined;
+    return (bytes) => {
+      this.#inFlight.set(source, Math.min(source.size ?? 0, bytes));
+      let sum = this.#done;
+      for (const n of this.#inFlight.values()) sum += n;
+      onProgress(sum, this.total);
+    };
+  }
+
+  sourceDone(source: SourceFile): void {
+    this.#inFlight.delete(source);
+    this.#done += source.size ?? 0;
+    this.onProgress?.(this.#done, this.total);
+  }
 }
 
 /** First and last time of the pass-1 records of each request; a request with an untimed record has no bound. */
@@ -233,22 +282,6 @@ function pass2Order(sources: readonly SourceFile[], plan: Pass2Plan): SourceFile
 /** The needles still worth a scan: every non-request needle, and the request ids still live. */
 function liveNeedles(needles: readonly string[], liveRequests: ReadonlySet<string>): string[] {
   return needles.filter((n) => !n.startsWith('req-') || liveRequests.has(n));
-}
-
-/** Whether a block still holds a needle that matters: a live request id, or any non-request needle. */
-function blockHasLiveNeedle(block: LineBlock, liveRequests: ReadonlySet<string>, needles: readonly string[]): boolean {
-  const live = needles.filter((n) => !n.startsWith('req-') || liveRequests.has(n));
-  if (live.length === needles.length) return true;
-  return block.lines.some((line) => live.some((n) => line.includes(n)));
-}
-
-/** Parses a framed block and hands on each record with its own physical lines. */
-function foundInBlock(block: LineBlock, parse: ParseOptions, onFound: (found: FoundRecord) => void): void {
-  for (const record of assembleBlock(block, parse)) {
-    const start = record.source.line - block.firstLine;
-    const text = block.lines.slice(start, start + record.source.lines).join('\n');
-    onFound({ record, text });
-  }
 }
 
 /** Runs the trace and feeds the sink: summary first, then the timeline. */
