@@ -12,10 +12,10 @@ import { serviceFromFileName } from '../sources/names.js';
 import { readSourceChunks } from '../sources/read.js';
 import { SourceReport } from '../sources/report.js';
 import type { SourceFile, SourceWarning } from '../sources/source.js';
-import { parseOffsetSpecs, TimeSpecError } from '../records/index.js';
+import { parseOffsetSpecs } from '../records/index.js';
 import { isUuid } from '../records/ids.js';
 import { RecordFilter, runFilter, type FilterInput, type FilterSink } from '../trace/filter.js';
-import { listOf, parseZone, UsageError } from './options.js';
+import { listOf, parseZone, settleFlags, UsageError } from './options.js';
 import { printError, type CliIO } from './io.js';
 
 export interface FilterArgs {
@@ -68,16 +68,8 @@ export function filterCommand(io: CliIO, setStatus: (status: number) => void): C
 
 /** The command's work; returns the exit status. Never throws for anything a user can cause. */
 export async function runFilterCommand(args: FilterArgs, io: CliIO, signal?: AbortSignal): Promise<number> {
-  let settings: ReturnType<typeof settle>;
-  try {
-    settings = settle(args, io);
-  } catch (error) {
-    if (error instanceof UsageError || error instanceof TimeSpecError) {
-      printError(io, error.message);
-      return 2;
-    }
-    throw error;
-  }
+  const settings = settleFlags(() => settle(args, io), io);
+  if (settings === null) return 2;
   const report = new SourceReport();
   // A long-running stage says what is wrong when it happens, not at an end that may never come.
   const warnNow = (warning: SourceWarning): void => {

@@ -1,9 +1,26 @@
 /** Turning flag values into what the layers take; each throws a UsageError with a one-line message. */
-import { parseDuration, parseTimeZone, looksLikeDateTime, readDateTime, toEpoch, type TimeZone } from '../records/time.js';
+import { parseDuration, parseTimeZone, looksLikeDateTime, readDateTime, toEpoch, TimeSpecError, type TimeZone } from '../records/time.js';
+import { printError, type CliIO } from './io.js';
 
 /** A mistake in the command line: printed as one line, exit status 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
+}
+
+/**
+ * Turns flags into settings; a mistake the user made (a UsageError, or a bad zone or offset
+ * spec) is printed as one line and gives null, for exit status 2. Anything else is a bug: thrown.
+ */
+export function settleFlags<T>(settle: () => T, io: CliIO): T | null {
+  try {
+    return settle();
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof TimeSpecError) {
+      printError(io, error.message);
+      return null;
+    }
+    throw error;
+  }
 }
 
 export type ColorMode = 'auto' | 'always' | 'never';

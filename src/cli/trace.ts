@@ -6,7 +6,7 @@
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
 import { discoverSources } from '../sources/discover.js';
 import { SourceReport } from '../sources/report.js';
-import { parseOffsetSpecs, TimeSpecError } from '../records/index.js';
+import { parseOffsetSpecs } from '../records/index.js';
 import { normalizeInstanceId } from '../trace/match.js';
 import { traceToSink } from '../trace/run.js';
 import { DEFAULT_REQUEST_WINDOW_MS } from '../trace/prune.js';
@@ -14,7 +14,7 @@ import { spoolOnceOnlySources } from '../trace/spool.js';
 import type { TraceSink } from '../trace/sink.js';
 import { TextSink } from '../render/text.js';
 import { JsonSink } from '../render/json.js';
-import { colorEnabled, listOf, parseColorMode, parseRequestWindow, parseTimeBound, parseZone, UsageError } from './options.js';
+import { colorEnabled, listOf, parseColorMode, parseRequestWindow, parseTimeBound, parseZone, settleFlags, UsageError } from './options.js';
 import { createProgress } from './progress.js';
 import { printError, type CliIO } from './io.js';
 
@@ -69,16 +69,8 @@ export function traceCommand(io: CliIO, setStatus: (status: number) => void): Co
 
 /** The command's work; returns the exit status. Never throws for anything a user can cause. */
 export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<number> {
-  let settings: ReturnType<typeof settle>;
-  try {
-    settings = settle(args, io);
-  } catch (error) {
-    if (error instanceof UsageError || error instanceof TimeSpecError) {
-      printError(io, error.message);
-      return 2;
-    }
-    throw error;
-  }
+  const settings = settleFlags(() => settle(args, io), io);
+  if (settings === null) return 2;
   const report = new SourceReport();
   const discovery = await discoverSources(settings.paths);
   for (const warning of discovery.warnings) report.warn(warning);
