@@ -66,16 +66,19 @@ function fmtRate(x, unit) {
 }
 const fmtMBs = (bytes, s) => `${(bytes / MiB / s).toFixed(0)} MiB/s`;
 
+/** A shortfall in percent: one decimal below 1 %, so a near miss never reads "missed by 0%". */
+const fmtPct = (fraction) => (fraction * 100).toFixed(fraction < 0.01 ? 1 : 0);
+
 /** "met" or "missed by …" for a goal `ratio ≤ max` or `ratio ≥ min`. */
 function judge(value, { max, min }) {
   if (max !== undefined) {
     if (value <= max) return 'met';
     const over = value / max;
-    return over >= 2 ? `missed: ${over.toFixed(1)}× the limit` : `missed by ${((over - 1) * 100).toFixed(0)}%`;
+    return over >= 2 ? `missed: ${over.toFixed(1)}× the limit` : `missed by ${fmtPct(over - 1)}%`;
   }
   if (value >= min) return 'met';
   const short = min / value;
-  return short >= 2 ? `missed: ${(1 / short * 100).toFixed(0)}% of the goal` : `missed by ${((1 - value / min) * 100).toFixed(0)}%`;
+  return short >= 2 ? `missed: ${(1 / short * 100).toFixed(0)}% of the goal` : `missed by ${fmtPct(1 - value / min)}%`;
 }
 
 // ---------------------------------------------------------------- machine
