@@ -17,6 +17,7 @@ import { isUuid } from '../records/ids.js';
 import { RecordFilter, runFilter, type FilterInput, type FilterSink } from '../trace/filter.js';
 import { listOf, parseZone, settleFlags, UsageError } from './options.js';
 import { printError, type CliIO } from './io.js';
+import { createFilterRenderer } from '../render/filter.js';
 
 export interface FilterArgs {
   instance?: string | string[];
@@ -82,7 +83,7 @@ export async function runFilterCommand(args: FilterArgs, io: CliIO, signal?: Abo
     requests: settings.requests,
     enrich: args.enrich,
     json: args.json,
-    terminal: io.stdout.isTTY === true,
+    renderer: createFilterRenderer({ terminal: io.stdout.isTTY === true }),
     parse: { tz: settings.zone, offsets: settings.offsets },
     onWarning: warnNow,
   });

@@ -13,8 +13,6 @@ import type { SourceFile, SourceWarning } from '../sources/source.js';
 import { isRecordStart } from '../records/detect.js';
 import { RecordAssembler, type ParseOptions } from '../records/assemble.js';
 import type { LogRecord } from '../records/record.js';
-import { toJsonRecord, type JsonRecord } from '../render/json.js';
-import { escapeJsonText, sanitize } from '../render/sanitize.js';
 import { instanceIdsToAdd, mayNeedInstanceId, spliceInstanceIds } from './enrich.js';
 
 export interface FilterOptions {
@@ -26,11 +24,8 @@ export interface FilterOptions {
   enrich: boolean;
   /** Write normalised NDJSON records instead of the input bytes. */
   json: boolean;
-  /**
-   * The output is a terminal: log text is untrusted, so control characters are shown escaped
-   * instead of passed on (a pipe gets the bytes unchanged).
-   */
-  terminal?: boolean;
+  /** How kept records become output (src/render/filter.ts): trace decides, render shows. */
+  renderer: FilterRenderer;
   /** Zone and clock offsets for --json times. */
   parse?: Pick<ParseOptions, 'tz' | 'offsets'>;
   /** Framer limits: a record beyond them is passed on in pieces, with a warning. */
@@ -75,8 +70,13 @@ export function needlesFor(ids: readonly string[]): string[] {
  */
 export type FilterWhy = 'tagged' | 'mentioned' | 'request' | 'passed';
 
-/** `instance-trace --json`'s record, with the filter's `why` and --enrich's plural. */
-export type FilterJsonRecord = Omit<JsonRecord, 'why'> & { why: FilterWhy; instance_uuids?: string[] };
+/** Output of kept records, supplied by the render layer. */
+export interface FilterRenderer {
+  /** A kept record's input bytes as they go out (unchanged, or escaped for a terminal). */
+  raw(bytes: Buffer): Buffer;
+  /** One parsed record as an NDJSON line, with why it was kept and the ids --enrich added. */
+  json(record: LogRecord, why: FilterWhy, addedIds: readonly string[]): Buffer;
+}
 
 /**
  * Decides and renders records of every input; one `InputFilter` per input keeps that input's
@@ -121,7 +121,7 @@ export class RecordFilter {
         bytes = spliced;
       }
     }
-    out.push(this.options.terminal ? forTerminal(bytes) : bytes);
+    out.push(this.options.renderer.raw(bytes));
   }
 
   /** NDJSON: every record the raw record holds that contains an id (or all, with --enrich). */
@@ -146,12 +146,9 @@ export class RecordFilter {
       } else if (why === null) {
         continue; // this part of a framed block holds no id
       }
-      const json: FilterJsonRecord = { ...toJsonRecord({ record, why: 'mentioned', unattributed: false }), why: why ?? 'passed' };
-      if (added.length === 1) json.instance_uuid = added[0]!;
-      else if (added.length > 1) json.instance_uuids = added;
       this.counts.written++;
       if (record.format === 'plain') this.counts.plain++;
-      out.push(Buffer.from(escapeJsonText(JSON.stringify(json)) + '\n'));
+      out.push(this.options.renderer.json(record, why ?? 'passed', added));
     }
   }
 
@@ -164,11 +161,6 @@ export class RecordFilter {
     if (this.#requestIds.some((id) => lower.includes(id))) return 'request';
     return null;
   }
-}
-
-/** Each line with its control characters shown escaped; the newlines between lines kept. */
-function forTerminal(bytes: Buffer): Buffer {
-  return Buffer.from(bytes.toString('utf8').split('\n').map(sanitize).join('\n'));
 }
 
 /** The JSON record on a raw record's first line, parsed alone (for --enrich). */

@@ -2,6 +2,7 @@ import t from 'tap';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import type { SourceFile } from '../../src/sources/source.js';
+import { createFilterRenderer } from '../../src/render/filter.js';
 import { RecordFilter } from '../../src/trace/filter.js';
 import { mayNeedInstanceId, spliceInstanceIds } from '../../src/trace/enrich.js';
 
@@ -20,7 +21,7 @@ function pinoLines(write: (log: pino.Logger) => void): string[] {
 }
 
 function enrich(input: string, json = false): string {
-  const filter = new RecordFilter({ instances: [], requests: [], enrich: true, json });
+  const filter = new RecordFilter({ instances: [], requests: [], enrich: true, json, renderer: createFilterRenderer() });
   const one = filter.forSource(SOURCE);
   const out: Buffer[] = [];
   one.push(Buffer.from(input), out);
@@ -65,7 +66,7 @@ t.test('--enrich leaves non-JSON records and oddities untouched', async (t) => {
   const broken = `{"level":30,"msg":"half a line ${ID}"\n`;
   const badUtf8 = Buffer.concat([Buffer.from(`{"level":30,"msg":"caf`), Buffer.from([0xe9]), Buffer.from(` ${ID}"}\n`)]);
   const input = Buffer.concat([Buffer.from(oslo + cache + broken), badUtf8]);
-  const filter = new RecordFilter({ instances: [], requests: [], enrich: true, json: false });
+  const filter = new RecordFilter({ instances: [], requests: [], enrich: true, json: false, renderer: createFilterRenderer() });
   const one = filter.forSource(SOURCE);
   const out: Buffer[] = [];
   one.push(input, out);
@@ -98,7 +99,7 @@ t.test('enrich with ids given: only matching records, still enriched', async (t)
     log.info(`Rebooting ${ID}`);
     log.info(`Rebooting ${ID2}`);
   });
-  const filter = new RecordFilter({ instances: [ID], requests: [], enrich: true, json: false });
+  const filter = new RecordFilter({ instances: [ID], requests: [], enrich: true, json: false, renderer: createFilterRenderer() });
   const one = filter.forSource(SOURCE);
   const out: Buffer[] = [];
   one.push(Buffer.from(lines.join('\n') + '\n'), out);

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { RecordFramer } from '../../src/sources/frame.js';
 import type { SourceFile } from '../../src/sources/source.js';
 import { isRecordStart } from '../../src/records/detect.js';
+import { createFilterRenderer } from '../../src/render/filter.js';
 import { needlesFor, RecordFilter, runFilter, type FilterInput, type FilterOptions } from '../../src/trace/filter.js';
 
 const ID = '96abccce-8d1f-4e07-b6d1-4b2ab87e23b4';
@@ -11,7 +12,7 @@ const REQ = 'req-3e22b75e-1c4f-4579-8a73-7ede40d3f955';
 const SOURCE: SourceFile = { path: '-', display: '-', host: 'cp-1', service: 'nova-compute', gzip: false, size: null };
 
 function options(over: Partial<FilterOptions> = {}): FilterOptions {
-  return { instances: [ID], requests: [], enrich: false, json: false, ...over };
+  return { instances: [ID], requests: [], enrich: false, json: false, renderer: createFilterRenderer(), ...over };
 }
 
 /** Pushes `chunks` through one input filter and returns everything written, as text. */
