@@ -10,6 +10,7 @@
 import type { CacheFact, LogRecord } from '../records/record.js';
 import { baseFileNameForImage, ImageIdByBaseFile, parseBaseFileName } from '../records/cache-wording.js';
 import type { HostImage, HostStay, TracedRecord } from './types.js';
+import { placeOf } from './stays.js';
 
 /** Cache actions that create a base file: when the instance's own request does one, the file is its image's. */
 const CREATING_ACTIONS: ReadonlySet<string> = new Set(['fetch', 'convert', 'resize', 'precache']);
@@ -129,7 +130,7 @@ export function selectCacheRecords(
   for (const host of [...new Set(stays.map((s) => s.host))]) {
     const visits = stays.filter((s) => s.host === host);
     const onHost = candidates
-      .filter((r) => r.cache !== null && r.host === host && r.time !== null)
+      .filter((r) => r.cache !== null && placeOf(r) === host && r.time !== null)
       .sort((a, b) => (a.time as number) - (b.time as number));
     const windows = attributed ? windowsUntilRemoval(visits, onHost, image) : visits.map((v) => ({ from: v.first, to: v.last }));
     const kept = onHost.filter((r) => {

@@ -8,7 +8,7 @@ import type { LogRecord } from '../records/record.js';
 import type { FoundRecord, HostImage, HostStay, TracedRecord } from './types.js';
 import { matchInstance } from './match.js';
 import { RequestScope } from './requests.js';
-import { computeStays } from './stays.js';
+import { computeStays, placeOf } from './stays.js';
 import { ImageLinks, InstanceImage, selectCacheRecords } from './cache.js';
 import { effectiveTimes, recordKey, sortTimeline } from './order.js';
 
@@ -104,8 +104,8 @@ export class InstanceTrace {
     const { record } = found;
     this.#links.noteRecord(record);
     if (this.#opts.requests) this.#scope.add(found);
-    if (this.#opts.cache && record.cache !== null && record.host !== null && record.time !== null) {
-      const from = this.#cacheFrom(record.host);
+    if (this.#opts.cache && record.cache !== null && record.time !== null) {
+      const from = this.#cacheFrom(placeOf(record));
       if (from !== null && record.time >= from) this.#cacheCandidates.push(record);
     }
   }

@@ -5,11 +5,24 @@
  * a new visit (a reschedule returning, a migration back), only when another host logged it at
  * least VISIT_GAP_MS before that record: during a migration the source and destination log in
  * turns, and an idle instance logs nothing for days, neither of which is a departure.
- * Records without a time or a host cannot place the instance.
+ * Records without a time cannot place the instance; records without a host are placed on UNKNOWN_HOST.
  */
 import type { LogRecord } from '../records/record.js';
 import type { HostStay } from './types.js';
 import { isComputeRecord } from './match.js';
+
+/**
+ * Where records whose host no line or folder names are placed: one host, so a single compute
+ * log given as a bare file (`instance-trace X /var/log/nova/nova-compute.log`) still has a stay,
+ * and its cache-manager lines still link. Logs of several unnamed hosts fall together here;
+ * the `<root>/<host>/` layout keeps them apart.
+ */
+export const UNKNOWN_HOST = '(unknown host)';
+
+/** The host a record is placed on: its own, else UNKNOWN_HOST. */
+export function placeOf(record: LogRecord): string {
+  return record.host ?? UNKNOWN_HOST;
+}
 
 /** How long another host must have had the instance before a record here counts as a return. */
 export const VISIT_GAP_MS = 15 * 60 * 1000;
@@ -20,8 +33,8 @@ interface Placement { host: string; time: number }
 export function computeStays(tagged: readonly LogRecord[]): HostStay[] {
   const placements: Placement[] = [];
   for (const record of tagged) {
-    if (record.host === null || record.time === null || !isComputeRecord(record)) continue;
-    placements.push({ host: record.host, time: record.time });
+    if (record.time === null || !isComputeRecord(record)) continue;
+    placements.push({ host: placeOf(record), time: record.time });
   }
   placements.sort((a, b) => a.time - b.time);
 
