@@ -16,6 +16,11 @@ export interface FollowOptions {
   readBytes?: number;
   /** Start files that exist at start at their end (`tail -F -n0`) instead of their beginning. */
   fromEnd?: boolean;
+  /**
+   * How long a file that was there may be missing before `gone` is sent (ms, default 2000):
+   * rotation renames a file away and creates it anew, and a poll between the two is no news.
+   */
+  goneAfterMs?: number;
   /** Stops following; the generator then returns. */
   signal?: AbortSignal;
 }
@@ -45,18 +50,22 @@ interface FollowedFile {
   reportedGone: boolean;
   /** Opened once already (a later opening is a reopen). */
   seen: boolean;
+  /** When the path was first found missing since it was last there (ms), or null. */
+  missingSince: number | null;
 }
 
 const DEFAULT_POLL_MS = 200;
 const DEFAULT_READ_BYTES = 1 << 20;
+const DEFAULT_GONE_AFTER_MS = 2000;
 
 export async function* followFiles(paths: readonly string[], options: FollowOptions = {}): AsyncGenerator<FollowEvent> {
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   const readBytes = options.readBytes ?? DEFAULT_READ_BYTES;
   const signal = options.signal;
   const files: FollowedFile[] = [...new Set(paths)].map((path) => ({
-    path, handle: null, dev: 0, ino: 0, pos: 0, draining: false, reportedGone: false, seen: false,
+    path, handle: null, dev: 0, ino: 0, pos: 0, draining: false, reportedGone: false, seen: false, missingSince: null,
   }));
+  const goneAfterMs = options.goneAfterMs ?? DEFAULT_GONE_AFTER_MS;
   const waker = new Waker();
   const watchers = watchDirectories(files.map((f) => f.path), () => waker.wake());
   const onAbort = (): void => waker.wake();
@@ -67,7 +76,7 @@ export async function* followFiles(paths: readonly string[], options: FollowOpti
       let readSomething = false;
       for (const file of files) {
         if (signal?.aborted) break;
-        for (const event of await refresh(file, first && options.fromEnd === true)) yield event;
+        for (const event of await refresh(file, first && options.fromEnd === true, goneAfterMs)) yield event;
         const chunk = await readMore(file, readBytes);
         if (chunk) {
           readSomething = true;
@@ -87,7 +96,7 @@ export async function* followFiles(paths: readonly string[], options: FollowOpti
 }
 
 /** Notices rotation, truncation, disappearance and (re)appearance of one file. */
-async function refresh(file: FollowedFile, startAtEnd: boolean): Promise<FollowEvent[]> {
+async function refresh(file: FollowedFile, startAtEnd: boolean, goneAfterMs: number): Promise<FollowEvent[]> {
   let current: Stats | null;
   let problem = '';
   try {
@@ -117,6 +126,12 @@ async function refresh(file: FollowedFile, startAtEnd: boolean): Promise<FollowE
   // No open file: open the one now under the path, if any.
   if (!current) {
     if (file.reportedGone) return [];
+    // A file that was there: missing for a moment is rotation under way, not yet news.
+    if (file.seen) {
+      const now = Date.now();
+      file.missingSince ??= now;
+      if (now - file.missingSince < goneAfterMs) return [];
+    }
     file.reportedGone = true;
     return [{ kind: 'gone', path: file.path, message: problem }];
   }
@@ -133,6 +148,7 @@ async function refresh(file: FollowedFile, startAtEnd: boolean): Promise<FollowE
     file.reportedGone = true;
     return [{ kind: 'gone', path: file.path, message: describeError(err) }];
   }
+  file.missingSince = null;
   const opened = await handle.stat();
   file.handle = handle;
   file.dev = opened.dev;

@@ -92,7 +92,7 @@ t.test('a missing file is reported once, then followed when it appears', async (
   const dir = tempDir(t);
   const file = join(dir, 'late.log');
   const ac = new AbortController();
-  const it = followFiles([file], { pollMs: 20, signal: ac.signal });
+  const it = followFiles([file], { pollMs: 20, goneAfterMs: 100, signal: ac.signal });
   const first = await it.next();
   t.match(first.value, { kind: 'gone', path: file, message: 'no such file' });
   writeFileSync(file, 'hello\n');
@@ -165,6 +165,28 @@ t.test('a folder is reported as not a regular file', async (t) => {
   const ac = new AbortController();
   const it = followFiles([dir], { pollMs: 20, signal: ac.signal });
   t.match((await it.next()).value, { kind: 'gone', message: 'not a regular file' });
+  ac.abort();
+  await it.return?.(undefined);
+});
+
+t.test('a file missing for a moment (rotation between rename and create) is no news; missing for long is', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'rotating.log');
+  writeFileSync(file, 'one\n');
+  const ac = new AbortController();
+  const it = followFiles([file], { pollMs: 10, goneAfterMs: 400, signal: ac.signal });
+  await collectUntil(it, hasData('one\n'));
+  unlinkSync(file);
+  // Several polls see it missing, within the grace period.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  writeFileSync(file, 'two\n');
+  const back = await collectUntil(it, hasData('two\n'));
+  t.equal(back.filter((e) => e.kind === 'gone').length, 0, 'no warning for a gap shorter than goneAfterMs');
+  unlinkSync(file);
+  const started = Date.now();
+  const gone = await collectUntil(it, (s) => s.some((e) => e.kind === 'gone'));
+  t.equal(gone.at(-1)?.kind, 'gone', 'still missing after the grace: reported');
+  t.ok(Date.now() - started >= 350, 'not before the grace period is over');
   ac.abort();
   await it.return?.(undefined);
 });
