@@ -101,6 +101,7 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
       parse: { tz: settings.zone, offsets: settings.offsets },
       requestWindowMs: settings.requestWindowMs,
       workers: workersFromEnv(io.env),
+      spoolLimit: spoolLimitFromEnv(io.env),
       report,
       onProgress: (done, total) => progress.update(done, total),
     }, sink);
@@ -147,6 +148,15 @@ function settle(args: TraceArgs, io: CliIO) {
 function workersFromEnv(env: NodeJS.ProcessEnv): number | undefined {
   const value = env.INSTANCE_TRACE_WORKERS?.trim() ?? '';
   return /^\d{1,3}$/.test(value) ? Number(value) : undefined;
+}
+
+/**
+ * INSTANCE_TRACE_SPOOL_BYTES: bytes the trace may write to copy gzip sources' decompressed data
+ * to a temporary folder for pass 2 (0: no copies); unset or not a count, the default.
+ */
+function spoolLimitFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const value = env.INSTANCE_TRACE_SPOOL_BYTES?.trim() ?? '';
+  return /^\d{1,15}$/.test(value) ? Number(value) : undefined;
 }
 
 function makeSink(args: TraceArgs, io: CliIO): TraceSink {

@@ -16,6 +16,7 @@
 import type { ByteRange, Checkpoint, LineBlock, RecordStartTest, SourceFile, SourceWarning } from './source.js';
 import type { SourceCounts } from './report.js';
 import { NotSeekableError, openSource, type ByteReader, type OpenOptions } from './read.js';
+import { TeeReader, type SpoolResult, type SpoolTarget } from './tee.js';
 import { countNewlines, decodeLine, keptHeadBytes } from './lines.js';
 
 export interface CheckpointOptions {
@@ -51,6 +52,11 @@ export interface SearchOptions extends Omit<OpenOptions, 'range'> {
    * Gzip files and stdin cannot be read from an offset: searchSource throws NotSeekableError.
    */
   range?: ByteRange;
+  /**
+   * Copy a gzip input's decompressed bytes to this file while searching it whole (see tee.ts);
+   * stats.spooled tells whether the copy is complete. Ignored for other inputs and ranges.
+   */
+  spool?: SpoolTarget;
 }
 
 export interface SearchStats extends SourceCounts {
@@ -69,6 +75,8 @@ export interface SearchStats extends SourceCounts {
   lastRecordStart: Checkpoint | null;
   /** Whether the input could be read from an offset (a plain file): ranges can be searched in it. */
   seekable: boolean;
+  /** The complete spool of a gzip input (options.spool), else null (none asked, over budget, damaged input, write error). */
+  spooled: SpoolResult | null;
 }
 
 interface OpenBlock {
@@ -104,7 +112,7 @@ export async function searchSource(source: SourceFile, options: SearchOptions, o
 }
 
 class SourceSearch {
-  readonly stats: SearchStats = { bytes: 0, lines: 0, hits: 0, blocks: 0, cutLines: 0, longRecords: 0, checkpoints: [], lastRecordStart: null, seekable: false };
+  readonly stats: SearchStats = { bytes: 0, lines: 0, hits: 0, blocks: 0, cutLines: 0, longRecords: 0, checkpoints: [], lastRecordStart: null, seekable: false, spooled: null };
   readonly #needles: Buffer[];
   readonly #maxNeedle: number;
   readonly #isRecordStart: RecordStartTest;
@@ -169,10 +177,16 @@ class SourceSearch {
   async run(): Promise<SearchStats> {
     let reader: ByteReader;
     const range = this.options.range;
+    // A damaged gzip input is not spooled: its salvage is left to a reading of the input itself.
+    let damaged = false;
     try {
       const { stdin, onWarning, gzipChunkSize } = this.options;
       reader = await openSource(this.source, {
-        stdin, onWarning, gzipChunkSize, range: range === undefined ? undefined : { start: range.offset, end: range.end },
+        stdin, gzipChunkSize, range: range === undefined ? undefined : { start: range.offset, end: range.end },
+        onWarning: (warning) => {
+          damaged = true;
+          onWarning?.(warning);
+        },
       });
     } catch (error) {
       if (error instanceof NotSeekableError) throw error;
@@ -181,12 +195,21 @@ class SourceSearch {
       return this.stats;
     }
     this.stats.seekable = reader.seekable;
+    const spool = this.options.spool;
+    const tee = spool !== undefined && range === undefined && reader.gzip && !reader.seekable ? new TeeReader(reader, spool) : null;
+    if (tee !== null) reader = tee;
+    let scanned = false;
     try {
       await this.#scan(reader);
+      scanned = true;
       // Only after a whole scan: no read is pending into the window then.
       giveWindow(this.#buf);
     } finally {
       await reader.close().catch(() => undefined);
+      if (tee !== null) {
+        if (!scanned || damaged) tee.discard();
+        this.stats.spooled = tee.result();
+      }
     }
     return this.stats;
   }

@@ -8,7 +8,8 @@
  *
  * This relies on a file being written in time order. A file whose checkpoints go back in time by
  * more than ORDER_TOLERANCE_MS, or lack a time, is searched whole; so are gzip files and stdin,
- * which cannot be read from an offset.
+ * which cannot be read from an offset, unless pass 1 copied a gzip file's decompressed bytes to a
+ * plain file (src/trace/run.ts): its checkpoints' offsets are the copy's, so it gets stretches too.
  */
 import type { ByteRange, Checkpoint } from '../sources/source.js';
 

@@ -5,11 +5,17 @@
  * requests' ids and, on the hosts it lived on, the image cache manager's lines. Memory holds
  * the records that can belong to the answer, never a whole file. Pass 1 also notes checkpoints
  * (a record start and its time about every MiB) so that pass 2 searches each plain file only
- * where its needles' times can be (src/trace/prune.ts). On large inputs pass 1 searches the
+ * where its needles' times can be (src/trace/prune.ts); a gzip file cannot be read from an
+ * offset, so pass 1 copies its decompressed bytes to a temporary file (removed when the trace
+ * ends) and pass 2 reads stretches of the copy instead. On large inputs pass 1 searches the
  * sources in parallel (the main thread and worker threads, src/trace/search-pool.ts) and feeds
  * their outcomes to the correlator in source order, so the answer is the same either way.
  */
+import { statfs } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { SourceFile } from '../sources/source.js';
+import { spoolBudget, type SpoolTarget } from '../sources/tee.js';
 import type { SourceReport } from '../sources/report.js';
 import { CACHE_WORDINGS, type ParseOptions } from '../records/index.js';
 import type { LogRecord } from '../records/record.js';
@@ -20,6 +26,7 @@ import type { TraceSink } from './sink.js';
 import { checkpointsUsable, DEFAULT_REQUEST_WINDOW_MS, planRangeSearches, wholeFileNeedles, type RangeSearch, type TimedNeedle } from './prune.js';
 import { blockHasLiveNeedle, runSearchJob, type FileTimes, type JobResult, type SearchJob } from './search-job.js';
 import { defaultPoolSize, POOL_MIN_BYTES, SearchPool } from './search-pool.js';
+import { makeTempDir, type TempDir } from './spool.js';
 
 export interface RunOptions extends CorrelateOptions {
   /** Zone and per-host clock offsets, passed to the parsers. */
@@ -45,7 +52,17 @@ export interface RunOptions extends CorrelateOptions {
   workers?: number;
   /** The pool's worker entry (tests: one that fails). */
   workerUrl?: URL;
+  /**
+   * Bytes pass 1 may write, all gzip sources together, to copy their decompressed bytes into a
+   * private temporary folder, so that pass 2 reads only stretches of them as of plain files
+   * (default DEFAULT_SPOOL_LIMIT, and never more than 90% of the free space there; 0: no copies,
+   * pass 2 inflates gzip sources again). A source that would pass the limit is not copied.
+   */
+  spoolLimit?: number;
 }
+
+/** Default of RunOptions.spoolLimit: 2 GiB. */
+export const DEFAULT_SPOOL_LIMIT = 2 * 1024 * 1024 * 1024;
 
 /**
  * Literal cues of every cache-manager wording the records layer knows, and the field our JSON
@@ -56,6 +73,43 @@ export interface RunOptions extends CorrelateOptions {
 const CACHE_CUES: readonly string[] = [...new Set([...CACHE_WORDINGS.map((w) => w.cue), '"cache_action"'])];
 
 export async function runTrace(sources: readonly SourceFile[], opts: RunOptions): Promise<TraceResult> {
+  const spool = await openGzipSpool(sources, opts.spoolLimit ?? DEFAULT_SPOOL_LIMIT);
+  try {
+    return await traceSources(sources, opts, spool?.targets ?? new Map());
+  } finally {
+    await spool?.dir.cleanup();
+  }
+}
+
+/**
+ * Where pass 1 copies each gzip source (null: nowhere): a private temporary folder, removed when
+ * the trace ends, and a byte budget shared by the copies (also by those made in workers).
+ */
+async function openGzipSpool(sources: readonly SourceFile[], limit: number): Promise<{ dir: TempDir; targets: Map<SourceFile, SpoolTarget> } | null> {
+  if (!(limit > 0) || !sources.some((s) => s.gzip)) return null;
+  let budget = limit;
+  try {
+    const fs = await statfs(tmpdir());
+    budget = Math.min(budget, Math.floor(fs.bavail * fs.bsize * 0.9));
+  } catch {
+    // Free space unknown: the limit alone, and a write error drops a copy.
+  }
+  if (budget <= 0) return null;
+  let dir: TempDir;
+  try {
+    dir = await makeTempDir();
+  } catch {
+    return null; // no temporary folder: pass 2 inflates gzip sources again, as without copies
+  }
+  const shared = spoolBudget(budget);
+  const targets = new Map<SourceFile, SpoolTarget>();
+  sources.forEach((source, i) => {
+    if (source.gzip) targets.set(source, { path: path.join(dir.dir, `gzip-${i}`), budget: shared });
+  });
+  return { dir, targets };
+}
+
+async function traceSources(sources: readonly SourceFile[], opts: RunOptions, spools: ReadonlyMap<SourceFile, SpoolTarget>): Promise<TraceResult> {
   const trace = new InstanceTrace(opts);
   const parse = opts.parse ?? {};
   const margin = opts.requestWindowMs ?? DEFAULT_REQUEST_WINDOW_MS;
@@ -70,11 +124,11 @@ export async function runTrace(sources: readonly SourceFile[], opts: RunOptions)
   };
   const workers = poolSizeFor(sources, opts);
   if (workers >= 2) {
-    await pass1Pooled(sources, opts, new SearchPool(workers, opts.workerUrl), onFound, checkpoints);
+    await pass1Pooled(sources, opts, new SearchPool(workers, opts.workerUrl), onFound, checkpoints, spools);
     done = total / 2;
   } else {
     for (const source of sources) {
-      const times = await search(source, [{ range: WHOLE, needles: [opts.instanceId] }], true, onFound);
+      const times = await search(source, [{ range: WHOLE, needles: [opts.instanceId] }], true, onFound, source, spools.get(source));
       // What pass 2 may skip of it (a file named .log may hold gzip data: `seekable` says).
       if (times !== null) checkpoints.set(source, times);
     }
@@ -87,28 +141,53 @@ export async function runTrace(sources: readonly SourceFile[], opts: RunOptions)
   const cacheNeedles = plan.imageNeedles.length > 0 ? plan.imageNeedles : CACHE_CUES;
   for (const source of pass2Order(sources, plan)) {
     const timed = pass2TimedNeedles([...trace.liveRequestIds()], plan, cacheNeedles, source, requestTimes, margin);
-    const searches = pass2Searches(timed, checkpoints.get(source) ?? null, margin);
+    const times = checkpoints.get(source) ?? null;
+    const { read, readTimes } = pass2Input(source, times);
+    const searches = pass2Searches(timed, readTimes, margin);
     opts.onPass2Plan?.(source, searches);
-    await search(source, searches, false, (found) => trace.addPass2(found));
+    await search(source, searches, false, (found) => trace.addPass2(found), read);
   }
   return trace.finish();
 
-  /** Runs the searches of one source in order; returns pass 1's findings (null when nothing was searched). */
-  async function search(source: SourceFile, searches: RangeSearch[], firstPass: boolean, onRecord: (found: FoundRecord) => void) {
+  /**
+   * Runs the searches of one source in order, reading `read` (the source, or its spooled copy);
+   * returns pass 1's findings (null when nothing was searched).
+   */
+  async function search(
+    source: SourceFile,
+    searches: RangeSearch[],
+    firstPass: boolean,
+    onRecord: (found: FoundRecord) => void,
+    read: SourceFile,
+    spool?: SpoolTarget,
+  ) {
     const base = done;
-    const times = await runSearchJob({ source, searches, firstPass, parse, checkpointBytes: opts.checkpointBytes }, {
+    // Progress counts stored bytes: a copy's decompressed offsets are scaled to the source's size.
+    const scale = read === source || !read.size ? 1 : (source.size ?? 0) / read.size;
+    const times = await runSearchJob({ source: read, searches, firstPass, parse, checkpointBytes: opts.checkpointBytes, spool }, {
       // Pass 2: a request found shared meanwhile is a dead needle: no scan for it, no parse of its blocks.
       liveNeedles: firstPass ? undefined : (needles) => liveNeedles(needles, trace.liveRequestIds()),
       keepBlock: firstPass ? undefined : (block, needles) => blockHasLiveNeedle(block, trace.liveRequestIds(), needles),
       onRecords: (records) => { for (const found of records) onRecord(found); },
       onWarning: (warning) => opts.report.warn(warning),
-      onProgress: (bytes, rangeOffset) => opts.onProgress?.(base + rangeOffset + bytes, total),
+      onProgress: (bytes, rangeOffset) => opts.onProgress?.(base + (rangeOffset + bytes) * scale, total),
       onCounts: (counts) => opts.report.addCounts(counts),
     });
     done = base + (source.size ?? 0);
     opts.onProgress?.(done, total);
     return times;
   }
+}
+
+/**
+ * What pass 2 reads of a source: its complete spooled copy when pass 1 made one (a plain file
+ * whose offsets are the source's decompressed offsets, so pass 1's checkpoints hold; shown by
+ * the source's name), else the source itself.
+ */
+function pass2Input(source: SourceFile, times: FileTimes | null): { read: SourceFile; readTimes: FileTimes | null } {
+  const spooled = times?.spooled ?? null;
+  if (times === null || spooled === null) return { read: source, readTimes: times };
+  return { read: { ...source, path: spooled.path, gzip: false, size: spooled.bytes }, readTimes: { ...times, seekable: true } };
 }
 
 /** Pool size for a trace: none (0) for small inputs, stdin, or one core; `workers` forces a size. */
@@ -143,13 +222,14 @@ async function pass1Pooled(
   pool: SearchPool,
   onFound: (found: FoundRecord) => void,
   checkpoints: Map<SourceFile, FileTimes>,
+  spools: ReadonlyMap<SourceFile, SpoolTarget>,
 ): Promise<void> {
   try {
     const parse = opts.parse ?? {};
     const progress = new PooledProgress(2 * totalSize(sources), opts.onProgress);
     const jobs = new Map<SourceFile, Promise<JobResult>>();
     for (const source of [...sources].sort((a, b) => searchCost(b) - searchCost(a))) {
-      const job: SearchJob = { source, searches: [{ range: WHOLE, needles: [opts.instanceId] }], firstPass: true, parse, checkpointBytes: opts.checkpointBytes };
+      const job: SearchJob = { source, searches: [{ range: WHOLE, needles: [opts.instanceId] }], firstPass: true, parse, checkpointBytes: opts.checkpointBytes, spool: spools.get(source) };
       jobs.set(source, pool.submit(job, progress.job(source)));
     }
     for (const source of sources) {
@@ -244,8 +324,9 @@ function pass2TimedNeedles(
 }
 
 /**
- * Pass 2's searches of one source: a plain file placed in time by its checkpoints is read only
- * in the stretches where its needles can matter; a gzip file (no random access) placed in time
+ * Pass 2's searches of one source: a plain file (or a gzip file's copy) placed in time by its
+ * checkpoints is read only in the stretches where its needles can matter; a gzip file not copied
+ * (no random access) placed in time
  * is read whole for the needles whose windows overlap its times, or not at all; anything else
  * whole with every needle.
  */

@@ -5,6 +5,7 @@
  */
 import { searchSource, type CheckpointOptions, type SearchStats } from '../sources/search.js';
 import { NotSeekableError } from '../sources/read.js';
+import type { SpoolResult, SpoolTarget } from '../sources/tee.js';
 import type { SourceCounts } from '../sources/report.js';
 import type { Checkpoint, LineBlock, SourceFile, SourceWarning } from '../sources/source.js';
 import { assembleBlock, isRecordStart, type ParseOptions } from '../records/index.js';
@@ -19,6 +20,8 @@ export interface SearchJob {
   firstPass: boolean;
   parse: ParseOptions;
   checkpointBytes?: number;
+  /** Pass 1: copy a gzip source's decompressed bytes here (its budget is shared memory, so workers share it too). */
+  spool?: SpoolTarget;
 }
 
 /** What pass 2 may skip of a source, learnt in pass 1. */
@@ -27,6 +30,8 @@ export interface FileTimes {
   last: Checkpoint | null;
   /** A plain file: stretches can be read alone. */
   seekable: boolean;
+  /** A gzip source's complete decompressed copy (pass 2 reads its stretches alone), else null. */
+  spooled: SpoolResult | null;
 }
 
 export interface JobHooks {
@@ -52,6 +57,7 @@ export async function runSearchJob(job: SearchJob, hooks: JobHooks): Promise<Fil
     isRecordStart,
     range: range.offset === 0 && range.end === null ? undefined : range,
     checkpoints: firstPass ? checkpointOptions(source, parse, job.checkpointBytes) : undefined,
+    spool: firstPass && range.offset === 0 && range.end === null ? job.spool : undefined,
     onWarning: hooks.onWarning,
     onProgress: (bytes) => hooks.onProgress?.(bytes, range.offset),
   }, (block) => {
@@ -74,7 +80,7 @@ export async function runSearchJob(job: SearchJob, hooks: JobHooks): Promise<Fil
     }
     if (firstPass) hooks.onCounts?.(stats);
   }
-  return stats === null ? null : { checkpoints: stats.checkpoints, last: stats.lastRecordStart, seekable: stats.seekable };
+  return stats === null ? null : { checkpoints: stats.checkpoints, last: stats.lastRecordStart, seekable: stats.seekable, spooled: stats.spooled };
 }
 
 /** A job's outcome as plain data, posted back by a worker in one message. */
