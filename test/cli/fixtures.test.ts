@@ -1,7 +1,7 @@
 /** The committed fixtures are exactly what fixtures/generate.js writes with our logger. */
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ensureBuilt } from './fixture/run.js';
@@ -15,6 +15,7 @@ function files(dir: string, prefix = ''): string[] {
 
 t.test('regenerating the fixtures gives the committed bytes', async (t) => {
   const out = mkdtempSync(path.join(tmpdir(), 'instance-trace-fixtures-'));
+  t.teardown(() => rmSync(out, { recursive: true, force: true }));
   const r = spawnSync(process.execPath, ['fixtures/generate.js'], { encoding: 'utf8', env: { ...process.env, FIXTURES_OUT: out } });
   t.equal(r.status, 0, r.stderr);
   t.same(files(out), files('fixtures/cloud'));

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CLOUD, ID, IMAGE, runMain } from './fixture/run.js';
@@ -163,6 +163,7 @@ t.test('colour: auto is off when not a terminal and under NO_COLOR; always and n
 
 t.test('control characters from a log never reach the terminal', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'instance-trace-evil-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'nova-compute.log');
   const evil = 'name \u001b]0;pwned\u0007\u001b[2J\u001b[31m red \u009b1;1H \u202etxt.exe\u007f';
   writeFileSync(file, [

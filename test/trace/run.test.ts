@@ -1,5 +1,5 @@
 import t from 'tap';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -19,6 +19,7 @@ t.test('pass 2 needles: request ids everywhere, cache needles on stay hosts and 
 
 t.test('stdin is spooled to a private file that is removed afterwards; files are left alone', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'it-spool-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'a.log');
   writeFileSync(file, 'x\n');
   const regular: SourceFile = { path: file, display: file, host: null, service: 'a', gzip: false, size: 2 };
