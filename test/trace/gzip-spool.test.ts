@@ -6,11 +6,12 @@
  */
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import { runTrace, type RunOptions } from '../../src/trace/run.js';
+import { writeRotatedCloud } from './fixture/build.js';
 import type { RangeSearch } from '../../src/trace/prune.js';
 import { discoverSources } from '../../src/sources/discover.js';
 import { SourceReport } from '../../src/sources/report.js';
@@ -55,17 +56,7 @@ function writeCloud(root: string): void {
   add('cp-1', move + 3, line(move + 3, reqMove, null, 'Preparing to migrate'));
   add('cp-2', move + 9, line(move + 9, reqMove, ID, 'Migrating instance to cp-2 finished'));
   add('cp-2', 7 * 3600, line(7 * 3600, `req-${uuid(0xd1)}`, ID, 'Instance running'));
-  for (const [host, list] of lines) {
-    list.sort((a, b) => a[0] - b[0]);
-    const text = list.map(([, l]) => l);
-    const third = Math.ceil(text.length / 3);
-    const service = host === 'api-1' ? 'nova-api' : 'nova-compute';
-    const dir = path.join(root, host);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, `${service}.log.2.gz`), gzipSync(text.slice(0, third).join('\n') + '\n'));
-    writeFileSync(path.join(dir, `${service}.log.1`), text.slice(third, 2 * third).join('\n') + '\n');
-    writeFileSync(path.join(dir, `${service}.log`), text.slice(2 * third).join('\n') + '\n');
-  }
+  writeRotatedCloud(root, lines);
 }
 
 const root = mkdtempSync(path.join(tmpdir(), 'it-gzip-spool-'));

@@ -4,11 +4,11 @@
  * line, never a hang.
  */
 import t from 'tap';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runTrace, type RunOptions } from '../../src/trace/run.js';
+import { writeRotatedCloud } from './fixture/build.js';
 import { SearchPool } from '../../src/trace/search-pool.js';
 import type { SearchJob } from '../../src/trace/search-job.js';
 import { discoverSources } from '../../src/sources/discover.js';
@@ -78,17 +78,7 @@ function writeCloud(root: string): void {
   const reqLong = `req-${uuid(0xd1)}`;
   for (const at of [1.5 * 3600, 4.5 * 3600, 8.5 * 3600]) add('cp-3', at, osloLine(at, reqLong, null, 'Long-running resize step'));
   add('cp-3', 8.5 * 3600 + 1, osloLine(8.5 * 3600 + 1, reqLong, ID, 'Resize confirmed'));
-  for (const [host, list] of lines) {
-    list.sort((a, b) => a[0] - b[0]);
-    const text = list.map(([, line]) => line);
-    const third = Math.ceil(text.length / 3);
-    const service = host === 'api-1' ? 'nova-api' : 'nova-compute';
-    const dir = path.join(root, host);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(path.join(dir, `${service}.log.2.gz`), gzipSync(text.slice(0, third).join('\n') + '\n'));
-    writeFileSync(path.join(dir, `${service}.log.1`), text.slice(third, 2 * third).join('\n') + '\n');
-    writeFileSync(path.join(dir, `${service}.log`), text.slice(2 * third).join('\n') + '\n');
-  }
+  writeRotatedCloud(root, lines);
 }
 
 async function trace(root: string, extra: Partial<RunOptions>): Promise<{ result: TraceResult; report: SourceReport; progress: number[] }> {
