@@ -3,6 +3,7 @@
  * stdin, or followed files) to the trace layer's RecordFilter and stdout, and decides the exit
  * status: 0 something matched (always with --enrich alone), 1 nothing matched, 2 an error.
  */
+import { describeError } from '../sources/errors.js';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
@@ -248,11 +249,4 @@ function listenAbort(signal: AbortSignal, onAbort: () => void): () => void {
   if (signal.aborted) onAbort();
   signal.addEventListener('abort', onAbort, { once: true });
   return () => signal.removeEventListener('abort', onAbort);
-}
-
-function describeError(error: unknown): string {
-  const e = error as NodeJS.ErrnoException;
-  if (e.code === 'ENOENT') return 'no such file';
-  if (e.code === 'EACCES' || e.code === 'EPERM') return 'permission denied';
-  return e.code ?? e.message ?? String(error);
 }

@@ -7,10 +7,7 @@ import type { RecordStartTest } from '../sources/source.js';
 import { osloLineKind, stripAnsi } from './oslo-text.js';
 import { looksLikeJsonObject } from './json-line.js';
 import { looksLikeSyslogContinuation, mayBeSyslog, parseSyslogHeader } from './syslog.js';
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
+import { isDigit } from './time.js';
 
 /** True when the inner text of a syslog line begins a record (anything but an exception-prefix line). */
 function syslogStartsRecord(line: string): boolean | null {

@@ -6,7 +6,7 @@ import { emptyRecord, type LogRecord, type SourceRef } from './record.js';
 import { parseOsloLine, stripAnsi } from './oslo-text.js';
 import { parseJsonLine } from './json-line.js';
 import { looksLikeSyslogContinuation, mayBeSyslog, parseSyslogHeader, splitSyslogMessage, type SyslogHeader } from './syslog.js';
-import { UTC, type TimeZone } from './time.js';
+import { isDigit, UTC, type TimeZone } from './time.js';
 
 export type ParsedLine =
   | {
@@ -31,10 +31,6 @@ export type ParsedLine =
   };
 
 const NO_SOURCE: SourceRef = { file: '', line: 0, lines: 1 };
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
 
 /** Parses the part of a line after any syslog header. */
 function parseInner(line: string, zone: TimeZone, source: SourceRef): ParsedLine | null {

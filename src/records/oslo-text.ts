@@ -12,7 +12,7 @@
  */
 import { emptyRecord, type LogRecord, type SourceRef } from './record.js';
 import { levelFromUpperWord } from './levels.js';
-import { looksLikeDateTime, readDateTime, toEpoch, UTC, type TimeZone } from './time.js';
+import { isDigit, looksLikeDateTime, readDateTime, toEpoch, UTC, type TimeZone } from './time.js';
 import { normaliseId } from './ids.js';
 
 const SPACE = 32;
@@ -46,10 +46,6 @@ interface Header {
   nameStart: number;
   nameEnd: number;
   kind: OsloLineKind;
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
 }
 
 /** Whether a bracket block after an ERROR/TRACE name is a request block, not traceback text. */

@@ -4,7 +4,7 @@
  * nova-compute[2931]: <inner>`) and RFC 5424 (`<PRI>1 TIMESTAMP HOST APP PROCID MSGID SD MSG`).
  * Only the header is read here; the inner message is parsed by the other formats.
  */
-import { looksLikeDateTime, MONTHS, readDateTime, readDigits, toEpoch, UTC, type TimeZone } from './time.js';
+import { isDigit, looksLikeDateTime, MONTHS, readDateTime, readDigits, toEpoch, UTC, type TimeZone } from './time.js';
 
 export type SyslogKind = 'rfc3164' | 'rfc5424' | 'iso';
 
@@ -22,10 +22,6 @@ export interface SyslogHeader {
 
 const SPACE = 32;
 const DAY_MS = 86_400_000;
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
 
 /** Skips `<PRI>` at the start; returns the index after it (0 when absent), or -1 when malformed. */
 function skipPri(line: string): number {

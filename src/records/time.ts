@@ -130,6 +130,11 @@ export function parseOffsetSpecs(specs: readonly string[]): Map<string, number> 
   return map;
 }
 
+/** Whether a character code is an ASCII digit. */
+export function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
 function digit(s: string, i: number): number {
   const c = s.charCodeAt(i) - 48;
   return c >= 0 && c <= 9 ? c : -1;

@@ -5,6 +5,7 @@
  * Pull-based on purpose: nothing is read until the consumer asks for the next event, so a slow
  * consumer throttles the reads and memory stays at one chunk per file.
  */
+import { describeError } from './errors.js';
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { watch, type FSWatcher, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
@@ -192,13 +193,6 @@ async function closeHandle(file: FollowedFile): Promise<void> {
   await handle?.close().catch(() => undefined);
 }
 
-function describeError(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | null)?.code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'is a directory';
-  return err instanceof Error ? err.message : String(err);
-}
 
 /**
  * Watches the folders (not the files: a watch on a file is lost when it is renamed away), only

@@ -13,6 +13,7 @@
  * time index: one timestamp parse per MiB) and searches a byte range of a plain file (from one
  * record start to another), so a second pass can skip what cannot matter.
  */
+import { describeError } from './errors.js';
 import type { ByteRange, Checkpoint, LineBlock, RecordStartTest, SourceFile, SourceWarning } from './source.js';
 import type { SourceCounts } from './report.js';
 import { NotSeekableError, openSource, type ByteReader, type OpenOptions } from './read.js';
@@ -584,11 +585,4 @@ function takeWindow(capacity: number): Buffer {
 
 function giveWindow(buf: Buffer): void {
   spareWindow = buf;
-}
-
-function describeError(error: unknown): string {
-  const e = error as NodeJS.ErrnoException;
-  if (e.code === 'ENOENT') return 'no such file';
-  if (e.code === 'EACCES' || e.code === 'EPERM') return 'permission denied';
-  return e.code ?? e.message ?? String(error);
 }

@@ -3,14 +3,13 @@
  * text already read: the byte search found these records, here we only decide.
  */
 import type { LogRecord } from '../records/record.js';
+import { isUuid } from '../records/ids.js';
 import type { FoundRecord } from './types.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Nova instance ids are UUIDs; returns the canonical (lower-case) form, or null when `text` is not one. */
 export function normalizeInstanceId(text: string): string | null {
-  const id = text.trim().toLowerCase();
-  return UUID.test(id) ? id : null;
+  const id = text.trim();
+  return isUuid(id) ? id.toLowerCase() : null;
 }
 
 /** How a record found in pass 1 relates to the instance, or null when it does not. */
