@@ -109,7 +109,7 @@ export async function runFilterCommand(args: FilterArgs, io: CliIO, signal?: Abo
         printError(io, `no readable input in ${settings.paths.map((p) => JSON.stringify(p)).join(', ')}`);
         return 2;
       }
-      inputs = readInputs(discovery.sources, io, warnNow);
+      inputs = readInputs(discovery.sources, io, warnNow, filter.stopped);
     }
     await runFilter(filter, inputs, sink, { idleFlushMs: args.follow ? settings.idleFlushMs : null, signal: stop.signal });
   } finally {
@@ -156,11 +156,12 @@ function settle(args: FilterArgs, io: CliIO) {
 const STDIN_SOURCE: SourceFile = { path: '-', display: '-', host: null, service: null, gzip: false, size: null };
 
 /** Every source read to its end, one after the other (grep's order). */
-async function* readInputs(sources: readonly SourceFile[], io: CliIO, warn: (w: SourceWarning) => void): AsyncGenerator<FilterInput> {
+async function* readInputs(sources: readonly SourceFile[], io: CliIO, warn: (w: SourceWarning) => void, stopped: ReadonlySet<SourceFile> = new Set()): AsyncGenerator<FilterInput> {
   for (const source of sources) {
     try {
       for await (const chunk of readSourceChunks(source, { stdin: io.stdin, chunkSize: READ_CHUNK, onWarning: warn })) {
         yield { kind: 'data', source, chunk };
+        if (stopped.has(source)) break; // nothing but damage: the engine gave it up
       }
     } catch (error) {
       warn({ file: source.display, kind: 'unreadable', message: `cannot read: ${describeError(error)}` });

@@ -1,19 +1,21 @@
 /**
- * `instance-trace filter`: the streaming stage. Each input's bytes are framed into records as
- * they arrive (sources' RecordFramer); a record is kept when its raw bytes contain an instance or
- * request id, and goes out as soon as it is complete — unchanged, enriched, or as NDJSON.
+ * `instance-trace filter`: the streaming stage. Each input's bytes are pushed into the sources
+ * layer's scanning engine as they arrive; a record is kept when its raw bytes contain an instance
+ * or request id, and goes out as soon as it is complete — unchanged, enriched, or as NDJSON.
  *
- * Speed comes from not framing what cannot match: the sources layer's MatchingRecordFramer scans
- * raw bytes for the ids and frames (and decodes) only the records around a hit, so the parsers
- * see only those; every record is framed only for --enrich alone, which writes every record.
+ * Speed comes from not framing what cannot match: the engine scans raw bytes for the ids and
+ * frames (and decodes) only the records around a hit, so the parsers see only those; every
+ * record is framed only for --enrich alone, which writes every record.
  */
-import { RecordFramer, type RawRecord } from '../sources/frame.js';
-import { MatchingRecordFramer } from '../sources/match-frame.js';
+import { Scanner } from '../sources/scanner.js';
+import type { RawRecord } from '../sources/raw-record.js';
 import type { SourceFile, SourceWarning } from '../sources/source.js';
 import { isRecordStart } from '../records/detect.js';
 import { RecordAssembler, type ParseOptions } from '../records/assemble.js';
 import type { LogRecord } from '../records/record.js';
 import { instanceIdsToAdd, mayNeedInstanceId, spliceInstanceIds } from './enrich.js';
+
+const NEWLINE = Buffer.from('\n');
 
 export interface FilterOptions {
   /** Instance ids: a record whose bytes contain one is kept. */
@@ -85,6 +87,8 @@ export interface FilterRenderer {
 export class RecordFilter {
   readonly counts: FilterCounts = { framed: 0, written: 0, matched: 0, enriched: 0, cut: 0, plain: 0 };
   readonly needleTexts: string[];
+  /** Inputs whose reading the engine stopped (nothing but damage): their readers stop too. */
+  readonly stopped = new Set<SourceFile>();
   readonly #instanceIds: string[];
   readonly #requestIds: string[];
 
@@ -112,7 +116,9 @@ export class RecordFilter {
       return;
     }
     this.counts.written++;
-    let bytes = raw.bytes;
+    let bytes = raw.output;
+    // An input's last line without a newline gets one, as grep does: the next input's first record starts a line.
+    if (!raw.cut && bytes.length > 0 && bytes[bytes.length - 1] !== 0x0a) bytes = Buffer.concat([bytes, NEWLINE]);
     if (this.options.enrich && mayNeedInstanceId(bytes)) {
       const record = parseFirstLine(raw, assembler);
       const spliced = spliceInstanceIds(bytes, record === null ? [] : instanceIdsToAdd(record));
@@ -171,36 +177,39 @@ function parseFirstLine(raw: RawRecord, assembler: RecordAssembler): LogRecord |
   return assembler.flush() ?? pending;
 }
 
-/** What InputFilter needs of a framer: RecordFramer (every record) or MatchingRecordFramer (hits only). */
-interface Framer {
-  push(chunk: Buffer): RawRecord[];
-  flush(endOfInput?: boolean): RawRecord[];
-  readonly pending: boolean;
-}
-
-/** One input's framing state; a new framer when the input starts over (line numbers from 1). */
+/** One input's scanning state; a new scanner when the input starts over (line numbers from 1). */
 export class InputFilter {
-  #framer: Framer;
+  #scanner: Scanner;
   readonly #assembler: RecordAssembler;
+  /** Records the scanner completed, rendered into the caller's `out` after each call. */
+  #done: RawRecord[] = [];
 
   constructor(private readonly filter: RecordFilter, readonly source: SourceFile) {
-    this.#framer = this.#newFramer();
+    this.#scanner = this.#newScanner();
     this.#assembler = new RecordAssembler({ file: source.display, host: source.host, service: source.service }, filter.options.parse ?? {});
   }
 
   /** Whether a record (or an unfinished line) is held, waiting for the next record start or a flush. */
   get pending(): boolean {
-    return this.#framer.pending;
+    return this.#scanner.pending;
+  }
+
+  /** True once the engine stopped reading this input (nothing but damage): the caller stops feeding it. */
+  get stopped(): boolean {
+    return this.#scanner.stats.stopped;
   }
 
   /** Takes the next chunk; appends what to write to `out`. */
   push(chunk: Buffer, out: Buffer[]): void {
-    if (chunk.length > 0) this.#renderAll(this.#framer.push(chunk), out);
+    if (chunk.length > 0) this.#scanner.push(chunk);
+    if (this.#scanner.stats.stopped) this.filter.stopped.add(this.source);
+    this.#renderAll(out);
   }
 
   /** End of input (or a signal): the held record and an unfinished last line go out. */
   flush(out: Buffer[]): void {
-    this.#renderAll(this.#framer.flush(true), out);
+    this.#scanner.end();
+    this.#renderAll(out);
   }
 
   /**
@@ -208,32 +217,37 @@ export class InputFilter {
    * waits — a writer can pause mid-line, and half a line written as a record never was one.
    */
   flushIdle(out: Buffer[]): void {
-    this.#renderAll(this.#framer.flush(false), out);
+    this.#scanner.idle();
+    this.#renderAll(out);
   }
 
   /** The input starts over from its first line (rotated or truncated): ends what was held. */
   reopen(out: Buffer[]): void {
     this.flush(out);
-    this.#framer = this.#newFramer();
+    this.#scanner = this.#newScanner();
   }
 
-  #newFramer(): Framer {
+  #newScanner(): Scanner {
     const o = this.filter.options;
-    const options = {
+    return new Scanner({
       isRecordStart,
       file: this.source.display,
-      needles: this.filter.needleTexts,
-      ...(o.maxRecordLines !== undefined ? { maxRecordLines: o.maxRecordLines } : {}),
-      ...(o.maxRecordBytes !== undefined ? { maxRecordBytes: o.maxRecordBytes } : {}),
-      ...(o.maxLineBytes !== undefined ? { maxLineBytes: o.maxLineBytes } : {}),
-      ...(o.onWarning ? { onWarning: o.onWarning } : {}),
-    };
-    // Only --enrich alone writes every record; otherwise only records with an id are framed at all.
-    return this.filter.needleTexts.length === 0 ? new RecordFramer(options) : new MatchingRecordFramer(options);
+      // Only --enrich alone writes every record; otherwise only records with an id are framed at all.
+      needles: this.filter.needleTexts.length === 0 ? null : this.filter.needleTexts,
+      passLongLines: true,
+      maxRecordLines: o.maxRecordLines,
+      maxRecordBytes: o.maxRecordBytes,
+      maxLineBytes: o.maxLineBytes,
+      onWarning: o.onWarning,
+      onRecord: (record) => { this.#done.push(record); },
+    });
   }
 
-  #renderAll(records: RawRecord[], out: Buffer[]): void {
-    for (const raw of records) this.filter.render(raw, this.#assembler, out);
+  #renderAll(out: Buffer[]): void {
+    const done = this.#done;
+    if (done.length === 0) return;
+    this.#done = [];
+    for (const raw of done) this.filter.render(raw, this.#assembler, out);
   }
 }
 

@@ -153,7 +153,7 @@ t.test('a range ends before the end offset; the bytes before a range are not rea
   const { blocks, stats } = await search(file, { needles: ['ab'], range: { offset: start, line: 2, end } });
   t.same(blocks, [{ firstLine: 3, lines: ['R3 ab', '  cont ab'] }]);
   t.equal(stats.bytes, end - start);
-  t.equal(stats.hits, 2);
+  t.equal(stats.hits, 1, 'one framed hit: the record holds the needle twice');
 });
 
 t.test('gzip and stdin cannot be read from an offset: a range is refused, never searched whole', async (t) => {
@@ -165,6 +165,6 @@ t.test('gzip and stdin cannot be read from an offset: a range is refused, never 
     { needles: ['ab'], isRecordStart: isStart, range: { offset: 0, line: 1, end: null } }, () => undefined), NotSeekableError);
   // Whole, the same gzip file is searched and checkpointed as usual.
   const { blocks, stats } = await search(file, { needles: ['ab'], checkpoints: { every: 1, timeOf } });
-  t.equal(blocks.length, 1);
+  t.equal(blocks.length, 2);
   t.same(stats.checkpoints, [{ offset: 0, line: 1, time: 1 }, { offset: 6, line: 2, time: 2 }]);
 });

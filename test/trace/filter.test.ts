@@ -1,6 +1,6 @@
 import t from 'tap';
 import fc from 'fast-check';
-import { RecordFramer } from '../../src/sources/frame.js';
+import { naiveRecords } from '../sources/fixtures/helpers.js';
 import type { SourceFile } from '../../src/sources/source.js';
 import { isRecordStart } from '../../src/records/detect.js';
 import { createFilterRenderer } from '../../src/render/filter.js';
@@ -89,13 +89,14 @@ t.test('matches exactly what framing every record would keep (property, random c
       `{"level":50,"time":2,"msg":"json ${ID}"}\n`,
       '\n',
     ),
-    fc.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes).toString('latin1')),
+    // Odd bytes, but no NUL: damage (NUL-led) has its own properties in test/sources/scanner.test.ts.
+    fc.uint8Array({ min: 1, maxLength: 40 }).map((bytes) => Buffer.from(bytes).toString('latin1')),
   );
   await fc.assert(fc.asyncProperty(fc.array(line, { maxLength: 40 }), fc.array(fc.integer({ min: 1, max: 300 }), { minLength: 1, maxLength: 10 }), async (lines, sizes) => {
     const input = Buffer.concat(lines.map((l) => Buffer.from(l, 'latin1')));
-    const framer = new RecordFramer({ isRecordStart });
-    const expected = Buffer.concat([...framer.push(Buffer.from(input)), ...framer.flush()]
-      .filter((r) => r.bytes.includes(ID)).map((r) => r.bytes));
+    const kept = naiveRecords(input, isRecordStart).filter((r) => r.bytes.includes(ID)).map((r) => r.bytes);
+    // The input's last line without a newline gets one, as grep does.
+    const expected = Buffer.concat(kept.map((b) => (b.at(-1) === 0x0a ? b : Buffer.concat([b, Buffer.from('\n')]))));
     const chunks: Buffer[] = [];
     for (let at = 0, i = 0; at < input.length; i++) {
       const size = sizes[i % sizes.length]!;
@@ -113,11 +114,12 @@ t.test('matches exactly what framing every record would keep (property, random c
 
 t.test('garbage bytes never throw and never hide a record', async (t) => {
   const garbage = Buffer.from([0x00, 0xff, 0xfe, 0x0a, 0xc3, 0x28, 0x1b, 0x5b, 0x33, 0x31, 0x6d, 0x0a, 0x80, 0x0a]);
-  const stream = Buffer.concat([garbage, STREAM, garbage, Buffer.from(`\u0000${ID}\u0000 in a binary line\n`), garbage]);
+  const stream = Buffer.concat([garbage, STREAM, garbage, Buffer.from(`\u0000${ID}\u0000 in a binary line\n`), garbage, STREAM, Buffer.from(`\u0000 a NUL in a line of text ${ID}\n`)]);
   const { text, filter } = filterChunks(splitEvery(stream, 13));
   t.ok(text.startsWith(EXPECTED), 'the real records come out whole');
-  t.ok(text.includes(`${ID}\u0000 in a binary line`), 'a record of unknown shape holding the id is kept as it was');
-  t.equal(filter.counts.matched, 3);
+  t.notOk(text.includes('binary line'), 'a NUL-strewn line amid damage is damage (skipped and reported)');
+  t.ok(text.includes(`\u0000 a NUL in a line of text ${ID}`), 'a lone NUL in a line of text is kept');
+  t.equal(filter.counts.matched, 5);
   const raw = filterChunks([stream]).text;
   t.equal(raw, text, 'chunking does not change the result');
 });
