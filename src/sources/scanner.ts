@@ -186,7 +186,9 @@ export class Scanner implements ScanView {
     this.#lineNumbers = options.lineNumbers ?? true;
     this.#startOffset = options.startOffset ?? 0;
     this.#countedLine = options.firstLine ?? 1;
-    const capacity = this.#retainBytes + this.#maxRecordBytes + keptHeadBytes(this.#maxLineBytes) + 2 * this.#readSize + (this.#needles?.overlap ?? 0) + 64;
+    // The trace holds a record whole up to its limit; the filter passes a big one on in pieces as the window fills.
+    const held = this.#passLongLines ? 0 : this.#maxRecordBytes;
+    const capacity = this.#retainBytes + held + keptHeadBytes(this.#maxLineBytes) + 2 * this.#readSize + (this.#needles?.overlap ?? 0) + 64;
     this.#buf = Buffer.allocUnsafe(capacity);
   }
 
@@ -615,14 +617,13 @@ export class Scanner implements ScanView {
     return stop;
   }
 
-  #closeDamage(): void {
+  #closeDamage(report = true): void {
     const damage = this.#openDamage;
     if (damage === null) return;
     this.#openDamage = null;
     this.stats.damagedStretches++;
     this.stats.damagedBytes += damage.bytes;
-    const message = `damaged stretch skipped: ${describeSize(damage.bytes)} at byte ${damage.offset}`;
-    this.#warnOnce('damaged', 'damaged', message);
+    if (report) this.#warnOnce('damaged', 'damaged', `damaged stretch skipped: ${describeSize(damage.bytes)} at byte ${damage.offset}`);
   }
 
   /** Nothing but damage so far: the stretch began within a few bytes of the input's start. */
@@ -634,7 +635,7 @@ export class Scanner implements ScanView {
     if (this.stats.stopped) return;
     const garbageOnly = this.#openDamage !== null && this.#garbageOnly(this.#openDamage);
     this.stats.stopped = true;
-    this.#closeDamage();
+    this.#closeDamage(!garbageOnly); // a source of nothing but damage gets one line: the stop
     const why = garbageOnly ? `no text in the first ${describeSize(bytes)}: not a log` : `${describeSize(bytes)} of damage in one stretch`;
     this.#warn('stopped', `${why}; stopped reading it`);
   }
