@@ -306,30 +306,39 @@ export class Scanner implements ScanView {
       }
       this.#midLine = false;
     }
-    const needles = this.#needles;
+    // Every hit of the stretch at once: one scan per needle, however many hits it has.
+    const hits = this.#needles === null ? null : this.#needles.all(this.#buf, at, end);
+    if (hits !== null && this.#cutLines.size > 0) this.#addCutLineHits(hits, at, end);
+    let next = 0;
     while (at < end) {
       const held = this.#held;
       if (held !== null) {
         at = this.#extend(held, at, end);
         continue;
       }
-      let hit = needles === null ? at : needles.first(this.#buf, at, end);
-      if (this.#cutLines.size > 0) hit = this.#cutLineHit(at, end, hit);
-      if (hit === -1) break;
+      let hit = at;
+      if (hits !== null) {
+        while (next < hits.length && hits[next]! < at) next++;
+        if (next === hits.length) break;
+        hit = hits[next]!;
+      }
       this.stats.hits++;
       at = this.#frameHit(hit, end);
     }
     this.#searchFrom = end;
   }
 
-  /** The first line in buf[from, end) cut in the window with a needle in its dropped part, if before `hit`. */
-  #cutLineHit(from: number, end: number, hit: number): number {
-    let best = hit;
+  /** Adds the lines in buf[from, end) cut in the window with a needle in their dropped part (kept sorted). */
+  #addCutLineHits(hits: number[], from: number, end: number): void {
+    let added = false;
     for (const [kept, cut] of this.#cutLines) {
       const pos = kept - this.#keptBase;
-      if (cut.hit && pos >= from && pos < end && (best === -1 || pos < best)) best = pos;
+      if (cut.hit && pos >= from && pos < end) {
+        hits.push(pos);
+        added = true;
+      }
     }
-    return best;
+    if (added) hits.sort((a, b) => a - b);
   }
 
   /** Frames the record holding the hit at `hit` (buf[., end) complete lines); returns where its lines so far end. */
