@@ -189,7 +189,14 @@ export class Scanner implements ScanView {
     // The trace holds a record whole up to its limit; the filter passes a big one on in pieces as the window fills.
     const held = this.#passLongLines ? 0 : this.#maxRecordBytes;
     const capacity = this.#retainBytes + held + keptHeadBytes(this.#maxLineBytes) + 2 * this.#readSize + (this.#needles?.overlap ?? 0) + 64;
-    this.#buf = Buffer.allocUnsafe(capacity);
+    this.#buf = takeWindow(capacity);
+  }
+
+  /** Gives the window back for the next scanner (the driver is done with this one and its records). */
+  release(): void {
+    giveWindow(this.#buf);
+    this.#buf = Buffer.alloc(0);
+    this.#len = 0;
   }
 
   get buffer(): Buffer {
@@ -712,4 +719,24 @@ export class Scanner implements ScanView {
   #warn(kind: SourceWarning['kind'], message: string): void {
     this.#o.onWarning?.({ file: this.#o.file, kind, message });
   }
+}
+
+/**
+ * One spare window, reused by the next scanner of the same size: a trace runs many scans one
+ * after another (a range per stretch of a file), and a fresh 10 MiB window for each kept the
+ * garbage collector busy. A scan running while another holds it allocates its own.
+ */
+let spareWindow: Buffer | null = null;
+
+function takeWindow(capacity: number): Buffer {
+  const spare = spareWindow;
+  if (spare !== null && spare.length === capacity) {
+    spareWindow = null;
+    return spare;
+  }
+  return Buffer.allocUnsafe(capacity);
+}
+
+function giveWindow(buf: Buffer): void {
+  if (buf.length > 0) spareWindow = buf;
 }

@@ -131,6 +131,8 @@ export async function searchSource(source: SourceFile, options: SearchOptions, o
     scanner.end();
     scanned = !scanner.stats.stopped;
     if (checkpoints !== null) stats.lastRecordStart = checkpoints.last(scanner);
+    // Only after a whole scan: no read is pending into the window then.
+    scanner.release();
   } finally {
     await reader.close().catch(() => undefined);
     if (tee !== null) {
