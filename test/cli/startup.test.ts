@@ -4,7 +4,7 @@
  * installed) behaving exactly like the modules it packs.
  */
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -23,11 +23,18 @@ t.teardown(() => rmSync(root, { recursive: true, force: true }));
  * Runs `node <launcher> args` with a clean environment (no tap loaders, see fixture/run.ts), from a
  * folder of its own so that nothing is found through the working directory by chance.
  */
-function run(launcher: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-  const r = spawnSync('/bin/sh', ['-c', 'unset NODE_OPTIONS; exec "$0" "$@"', process.execPath, launcher, ...args], {
-    encoding: 'utf8', env: { PATH: process.env.PATH, ...env }, cwd: root, timeout: 30_000,
+function run(launcher: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', 'unset NODE_OPTIONS; exec "$0" "$@"', process.execPath, launcher, ...args], {
+      env: { PATH: process.env.PATH, ...env }, cwd: root, timeout: 30_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** A copy of the package with only the parts named: bin/ and package.json always. */
@@ -44,7 +51,7 @@ function checkout(name: string, parts: { dist?: boolean; nodeModules?: boolean }
 t.test('not built: one line that says what to do, exit 2, no stack trace', async (t) => {
   const dir = checkout('unbuilt', {});
   for (const args of [['--help'], ['--version'], [ID, cloud]]) {
-    const r = run(path.join(dir, 'bin', 'instance-trace'), args);
+    const r = await run(path.join(dir, 'bin', 'instance-trace'), args);
     t.equal(r.status, 2, args.join(' '));
     t.equal(r.stderr, NOT_BUILT, args.join(' '));
     t.equal(r.stdout, '');
@@ -54,7 +61,7 @@ t.test('not built: one line that says what to do, exit 2, no stack trace', async
 t.test('built but its dependencies not installed: the same line', async (t) => {
   const dir = checkout('no-deps', { dist: true });
   rmSync(path.join(dir, 'dist', 'instance-trace.js'), { force: true }); // the modules, which import yargs
-  const r = run(path.join(dir, 'bin', 'instance-trace'), ['--help']);
+  const r = await run(path.join(dir, 'bin', 'instance-trace'), ['--help']);
   t.equal(r.status, 2);
   t.equal(r.stderr, NOT_BUILT);
 });
@@ -79,23 +86,24 @@ t.test('the bundle behaves exactly like the modules it packs', { skip: noFreshBu
   const bundled = checkout('bundled', { dist: true, nodeModules: true });
   const modules = checkout('modules', { dist: true, nodeModules: true });
   rmSync(path.join(modules, 'dist', 'instance-trace.js'));
-  const cases: ReadonlyArray<[string[], NodeJS.ProcessEnv]> = [
-    [['--help'], {}],
-    [['filter', '--help'], {}],
-    [['--help'], { LANG: 'de_DE.UTF-8' }], // yargs' translations are found from the bundle too
-    [['--version'], {}],
-    [['--no-such-flag', ID, cloud], {}],
-    [[ID, cloud, '--json', '--offset', 'cp-3=-4s'], { INSTANCE_TRACE_WORKERS: '2' }], // the search workers load beside the bundle
-    [['filter', '-i', ID, path.join(cloud, 'cp-1', 'nova-compute.log')], {}],
+  const cases: ReadonlyArray<[string[], NodeJS.ProcessEnv, string]> = [
+    [['--help'], {}, 'Examples:'],
+    [['filter', '--help'], {}, '--idle-flush'],
+    [['--help'], { LANG: 'de_DE.UTF-8' }, 'Beispiele:'], // yargs' translations are found from the bundle too
+    [['--no-such-flag', ID, cloud], {}, 'Unknown argument'],
+    [[ID, cloud, '--json', '--offset', 'cp-3=-4s'], { INSTANCE_TRACE_WORKERS: '2' }, '"why":"cache"'], // the search workers load beside the bundle
+    [['filter', '-i', ID, path.join(cloud, 'cp-1', 'nova-compute.log')], {}, 'Claim successful'],
   ];
-  for (const [args, env] of cases) {
+  for (const [args, env, shows] of cases) {
     const name = `${Object.entries(env).map(([k, v]) => `${k}=${v} `).join('')}${args.join(' ')}`;
-    const a = run(path.join(bundled, 'bin', 'instance-trace'), args, env);
-    const b = run(path.join(modules, 'bin', 'instance-trace'), args, env);
+    const [a, b] = await Promise.all([
+      run(path.join(bundled, 'bin', 'instance-trace'), args, env),
+      run(path.join(modules, 'bin', 'instance-trace'), args, env),
+    ]);
     t.same(a, b, name);
-    t.ok(a.stdout.length + a.stderr.length > 0, `${name}: says something`);
+    t.match(a.stdout + a.stderr, shows, name);
   }
   // And the copy that runs the bundle really runs it: without the modules' entry it still works.
   rmSync(path.join(bundled, 'dist', 'cli', 'main.js'));
-  t.equal(run(path.join(bundled, 'bin', 'instance-trace'), [ID, cloud]).status, 0);
+  t.equal((await run(path.join(bundled, 'bin', 'instance-trace'), [ID, cloud])).status, 0);
 });
