@@ -8,17 +8,15 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
 import { discoverSources } from '../sources/discover.js';
-import { followFiles } from '../sources/follow.js';
 import { serviceFromFileName } from '../sources/names.js';
 import { readSourceChunks } from '../sources/read.js';
 import { SourceReport } from '../sources/report.js';
 import type { SourceFile, SourceWarning } from '../sources/source.js';
 import { parseOffsetSpecs } from '../records/index.js';
 import { isUuid } from '../records/ids.js';
-import { RecordFilter, runFilter, type FilterInput, type FilterSink } from '../trace/filter.js';
+import type { FilterInput, FilterSink } from '../trace/filter.js';
 import { listOf, parseZone, settleFlags, UsageError } from './options.js';
 import { printError, type CliIO } from './io.js';
-import { createFilterRenderer } from '../render/filter.js';
 
 export interface FilterArgs {
   instance?: string | string[];
@@ -72,6 +70,8 @@ export function filterCommand(io: CliIO, setStatus: (status: number) => void): C
 export async function runFilterCommand(args: FilterArgs, io: CliIO, signal?: AbortSignal): Promise<number> {
   const settings = settleFlags(() => settle(args, io), io);
   if (settings === null) return 2;
+  // The stage's own layers load only when it runs: a trace or --version never pays for them.
+  const [{ RecordFilter, runFilter }, { createFilterRenderer }] = await Promise.all([import('../trace/filter.js'), import('../render/filter.js')]);
   const report = new SourceReport();
   // A long-running stage says what is wrong when it happens, not at an end that may never come.
   const warnNow = (warning: SourceWarning): void => {
@@ -180,6 +180,7 @@ function followInputs(paths: readonly string[], io: CliIO, signal: AbortSignal, 
 }
 
 async function* followed(files: readonly string[], signal: AbortSignal, fromEnd: boolean, warn: (w: SourceWarning) => void): AsyncGenerator<FilterInput> {
+  const { followFiles } = await import('../sources/follow.js');
   const sources = new Map(files.map((file): [string, SourceFile] => [file, {
     path: file, display: file, host: null, service: serviceFromFileName(path.basename(file)), gzip: false, size: null,
   }]));

@@ -14,7 +14,8 @@ let pipeGuarded = false;
 export function processIO(): CliIO {
   if (!pipeGuarded) {
     pipeGuarded = true;
-    // `instance-trace … | head`: the reader left; stop quietly like other Unix filters.
+    // `instance-trace … | head`: the reader left; stop quietly like other Unix filters. Temporary
+    // folders go too: process.exit runs the 'exit' handler of src/trace/spool.ts.
     process.stdout.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE') process.exit(0);
       process.stderr.write(`instance-trace: cannot write output: ${error.message}\n`);

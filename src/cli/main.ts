@@ -3,13 +3,12 @@
  * `instance-trace filter …` (the streaming stage, src/cli/filter.ts). Errors a user can cause are
  * one line on stderr and exit status 2, never a stack trace.
  */
-import yargs from 'yargs';
 import { readFileSync } from 'node:fs';
-import { TRACE_EXAMPLES, traceCommand } from './trace.js';
-import { filterCommand } from './filter.js';
 import { printError, processIO, type CliIO } from './io.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
 
 const EPILOGUE = [
   'A record is in the trace because it carries the instance as its tag (T), names it (M), shares',
@@ -22,6 +21,14 @@ const EPILOGUE = [
 
 /** Runs the CLI and resolves to the process exit status (0 found, 1 nothing found, 2 error). */
 export async function main(argv: string[], io: CliIO = processIO()): Promise<number> {
+  // Loading yargs and the layers is most of start-up time; the version alone needs neither.
+  if (argv.length === 1 && argv[0] === '--version') {
+    io.stdout.write(`${packageVersion()}\n`);
+    return 0;
+  }
+  const [{ default: yargs }, { TRACE_EXAMPLES, traceCommand }, { filterCommand }] = await Promise.all([
+    import('yargs'), import('./trace.js'), import('./filter.js'),
+  ]);
   let status = 0;
   const setStatus = (s: number): void => { status = s; };
   let parser = yargs(argv)
@@ -32,7 +39,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   try {
     await parser
       .epilogue(EPILOGUE)
-      .version(pkg.version)
+      .version(packageVersion())
       .help()
       .alias('h', 'help')
       .strict()

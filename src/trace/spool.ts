@@ -1,15 +1,15 @@
 /**
  * A trace reads its inputs twice (the instance id, then its requests and base files), but stdin
  * and pipes can be read once. Such inputs are copied to a private temporary file first; the
- * copy keeps the input's name for display and is removed when the trace ends. The private
- * temporary folder is also where pass 1 spools gzip sources' decompressed bytes (src/trace/run.ts).
+ * copy keeps the input's name for display and is removed when the trace ends, or on any other
+ * way out of the process (see liveDirs). The private temporary folder is also where pass 1
+ * spools gzip sources' decompressed bytes (src/trace/run.ts).
  */
-import { createWriteStream, rmSync } from 'node:fs';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { SourceFile } from '../sources/source.js';
 
@@ -31,28 +31,56 @@ export interface TempDir {
   cleanup(): Promise<void>;
 }
 
-/** The temporary folders not yet cleaned up, removed on SIGINT/SIGTERM too (copies can be GiBs). */
+/**
+ * The temporary folders not yet removed (copies can be GiBs). Every way out removes them:
+ * cleanup() on the normal path; the 'exit' event, synchronously, for process.exit from anywhere
+ * (a reader that left, `| head`), an uncaught exception or unhandled rejection; and the signals
+ * below, whose default action ends the process without an 'exit' event.
+ */
 const liveDirs = new Set<string>();
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+function removeLiveDirs(): void {
+  for (const dir of liveDirs) {
+    try {
+      // Retries: a worker may be creating a file in it while the process goes down.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 10 });
+    } catch {
+      // Nothing more can be done on the way out; an error here must not hide the real one.
+    }
+  }
+  liveDirs.clear();
+}
 
 function onSignal(signal: NodeJS.Signals): void {
-  for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
-  liveDirs.clear();
-  for (const s of SIGNALS) process.off(s, onSignal);
+  removeLiveDirs();
+  unwatchExits();
   // Then die of the signal as without this handler, unless someone else handles it.
   if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
 }
 
-/** A private temporary folder for the trace's copies; removed by cleanup(), or on SIGINT/SIGTERM. */
+function watchExits(): void {
+  process.on('exit', removeLiveDirs);
+  for (const s of SIGNALS) process.on(s, onSignal);
+}
+
+function unwatchExits(): void {
+  process.off('exit', removeLiveDirs);
+  for (const s of SIGNALS) process.off(s, onSignal);
+}
+
+/** A private temporary folder for the trace's copies; removed by cleanup() or on any way out. */
 export async function makeTempDir(): Promise<TempDir> {
-  const dir = await mkdtemp(path.join(tmpdir(), 'instance-trace-'));
-  if (liveDirs.size === 0) for (const s of SIGNALS) process.on(s, onSignal);
+  // Made and registered in one synchronous step: no signal or exit can fall between the two.
+  const dir = mkdtempSync(path.join(tmpdir(), 'instance-trace-'));
+  if (liveDirs.size === 0) watchExits();
   liveDirs.add(dir);
   return {
     dir,
     cleanup: async () => {
-      if (liveDirs.delete(dir) && liveDirs.size === 0) for (const s of SIGNALS) process.off(s, onSignal);
+      // Live until it is gone: an exit while rm() runs must still find it.
       await rm(dir, { recursive: true, force: true });
+      if (liveDirs.delete(dir) && liveDirs.size === 0) unwatchExits();
     },
   };
 }
