@@ -56,10 +56,10 @@ t.test('missing, unreadable and binary paths are warnings; the rest is read', as
   writeFileSync(path.join(dir, 'nul-holes.log'), Buffer.concat([Buffer.alloc(3000), Buffer.from(LINE)]));
   symlinkSync('loop', path.join(dir, 'loop'));
   const { sources, warnings } = await discoverSources([path.join(dir, 'absent.log'), dir, '-']);
-  t.same(sources.map((s) => path.basename(s.path)), ['empty.log', 'good.log', 'nul-holes.log', '-']);
-  t.same(sources[3], { path: '-', display: '-', host: null, service: null, gzip: false, size: null });
+  t.same(sources.map((s) => path.basename(s.path)), ['empty.log', 'good.log', 'noise.bin', 'nul-holes.log', '-'], 'control bytes alone skip nothing');
+  t.same(sources[4], { path: '-', display: '-', host: null, service: null, gzip: false, size: null });
   t.same(warnings.map((w) => [path.basename(w.file), w.kind]), [
-    ['absent.log', 'missing'], ['loop', 'unreadable'], ['noise.bin', 'binary'], ['program', 'binary'], ['x.log.xz', 'binary'],
+    ['absent.log', 'missing'], ['loop', 'unreadable'], ['program', 'binary'], ['x.log.xz', 'binary'],
   ]);
   t.match(warnings.find((w) => w.file.endsWith('x.log.xz'))!.message, /xz-compressed/);
 });
@@ -71,6 +71,17 @@ t.test('a gzip file holding binary data is skipped; a damaged gzip is left to th
   const { sources, warnings } = await discoverSources([dir]);
   t.same(sources.map((s) => path.basename(s.path)), ['b.log.gz']);
   t.same(warnings.map((w) => w.kind), ['binary']);
+});
+
+t.test('a log with a long stretch of garbage inside is read: the search counts damage, it is no reason to skip', async (t) => {
+  const dir = tempDir(t);
+  let seed = 5;
+  const noise = Buffer.from(Array.from({ length: 200_000 }, () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
+  writeFileSync(path.join(dir, 'nova-compute.log'), Buffer.concat([Buffer.from(LINE), noise, Buffer.from(LINE.repeat(3))]));
+  writeFileSync(path.join(dir, 'crashed.log'), Buffer.concat([noise.subarray(0, 8192), Buffer.from(LINE)]));
+  const { sources, warnings } = await discoverSources([dir]);
+  t.same(sources.map((s) => path.basename(s.path)), ['crashed.log', 'nova-compute.log']);
+  t.same(warnings, []);
 });
 
 t.test('a pipe is a source read as a stream', async (t) => {
