@@ -3,6 +3,7 @@
  * file; repeats are counted, not repeated) and totals, summarised in a few lines for stderr.
  */
 import type { SourceWarning } from './source.js';
+import { describeSize } from './lines.js';
 
 /** Counts a search or a framer reports when a source has been read to its end. */
 export interface SourceCounts {
@@ -12,6 +13,9 @@ export interface SourceCounts {
   cutLines: number;
   /** Records longer than the limits, cut (or framed from the middle). */
   longRecords: number;
+  /** Damaged stretches skipped inside the text, and their bytes. */
+  damagedStretches: number;
+  damagedBytes: number;
 }
 
 export class SourceReport {
@@ -24,6 +28,8 @@ export class SourceReport {
   damagedFiles = 0;
   cutLines = 0;
   longRecords = 0;
+  damagedStretches = 0;
+  damagedBytes = 0;
   /** Warnings not stored because the same file already had one of that kind. */
   repeatedWarnings = 0;
   readonly #seen = new Set<string>();
@@ -47,6 +53,8 @@ export class SourceReport {
     this.bytesRead += counts.bytes;
     this.cutLines += counts.cutLines;
     this.longRecords += counts.longRecords;
+    this.damagedStretches += counts.damagedStretches;
+    this.damagedBytes += counts.damagedBytes;
   }
 
   /** True when some input was skipped or lost, which the command's exit status must say. */
@@ -62,6 +70,9 @@ export class SourceReport {
     if (this.damagedFiles > 0) odd.push(`${this.damagedFiles} damaged gzip read up to the damage`);
     if (this.cutLines > 0) odd.push(`${this.cutLines} long line${this.cutLines === 1 ? '' : 's'} cut`);
     if (this.longRecords > 0) odd.push(`${this.longRecords} long record${this.longRecords === 1 ? '' : 's'} cut`);
+    if (this.damagedStretches > 0) {
+      odd.push(`${this.damagedStretches} damaged stretch${this.damagedStretches === 1 ? '' : 'es'} skipped (${describeSize(this.damagedBytes)})`);
+    }
     if (odd.length > 0) {
       lines.push(`sources: ${this.filesRead} read (${formatBytes(this.bytesRead)}), ${odd.join(', ')}`);
     }

@@ -70,7 +70,7 @@ export interface SearchStats extends SourceCounts {
 
 /** Searches one source; calls onBlock for each framed record in file order. Never throws on bad input (but NotSeekableError). */
 export async function searchSource(source: SourceFile, options: SearchOptions, onBlock: (block: LineBlock) => void): Promise<SearchStats> {
-  const stats: SearchStats = { bytes: 0, cutLines: 0, longRecords: 0, hits: 0, blocks: 0, checkpoints: [], lastRecordStart: null, seekable: false, spooled: null };
+  const stats: SearchStats = { bytes: 0, cutLines: 0, longRecords: 0, damagedStretches: 0, damagedBytes: 0, hits: 0, blocks: 0, checkpoints: [], lastRecordStart: null, seekable: false, spooled: null };
   const warn = (kind: 'unreadable', message: string): void => options.onWarning?.({ file: source.display, kind, message });
   const range = options.range;
   // A damaged gzip input is not spooled: its salvage is left to a reading of the input itself.
@@ -144,6 +144,8 @@ export async function searchSource(source: SourceFile, options: SearchOptions, o
   stats.bytes = s.bytes;
   stats.cutLines = s.cutLines;
   stats.longRecords = s.longRecords;
+  stats.damagedStretches = s.damagedStretches;
+  stats.damagedBytes = s.damagedBytes;
   stats.hits = s.hits;
   stats.checkpoints = checkpoints?.list ?? [];
   return stats;

@@ -100,7 +100,7 @@ export async function collectSearchJob(job: SearchJob, onProgress?: (bytes: numb
     onRecords: (records) => { for (const found of records) result.records.push(found); },
     onWarning: (warning) => { result.warnings.push(warning); },
     onProgress: onProgress === undefined ? undefined : (bytes, rangeOffset) => onProgress(rangeOffset + bytes),
-    onCounts: ({ bytes, cutLines, longRecords }) => { result.counts.push({ bytes, cutLines, longRecords }); },
+    onCounts: ({ bytes, cutLines, longRecords, damagedStretches, damagedBytes }) => { result.counts.push({ bytes, cutLines, longRecords, damagedStretches, damagedBytes }); },
   });
   return result;
 }
