@@ -1,13 +1,16 @@
 /**
  * Turns the paths an operator gives into sources, in a deterministic order: folders walked
  * recursively (names in code-unit order, a folder's files before its subfolders), each rotated
- * set oldest first, `-` as stdin. What cannot be read is a warning, never the end of the run.
+ * set oldest first, `-` as stdin, a named pipe given by name as a stream. What cannot be read (a
+ * device, a socket) is a warning, never the end of the run.
  */
+import type { Stats } from 'node:fs';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourceFile, SourceWarning } from './source.js';
 import { compareRotation, hostFromLayout, parseRotationName, serviceFromFileName } from './names.js';
 import { sniffBytes } from './sniff.js';
+import { refusedFileKind, refusedFileMessage } from './read.js';
 
 export interface DiscoverOptions {
   /** Bytes read from the start of each file to detect gzip and binary data (default 8 KiB). */
@@ -33,8 +36,8 @@ export async function discoverSources(paths: string[], options: DiscoverOptions 
     if (info.isDirectory()) {
       const rootName = path.basename(path.resolve(given));
       await walkFolder(given, given, rootName, [], found);
-    } else {
-      await found.addFile(given, given, null, info.isFile() ? Number(info.size) : null, !info.isFile());
+    } else if (!found.refuse(given, info)) {
+      await found.addFile(given, given, null, info.isFile() ? Number(info.size) : null, info.isFIFO());
     }
   }
   return { sources: found.sources, warnings: found.warnings };
@@ -48,13 +51,20 @@ class Discovered {
 
   constructor(private readonly sniffSize: number) {}
 
+  /** Warns about a device or socket (reading /dev/zero would never end); true when it is one. */
+  refuse(display: string, info: Stats): boolean {
+    const kind = refusedFileKind(info);
+    if (kind !== null) this.warnings.push({ file: display, kind: 'not-a-file', message: `skipped: ${refusedFileMessage(kind)}` });
+    return kind !== null;
+  }
+
   async addFile(filePath: string, display: string, host: string | null, size: number | null, stream: boolean): Promise<void> {
     const real = await realpath(filePath).catch(() => path.resolve(filePath));
     if (this.#seen.has(real)) return;
     this.#seen.add(real);
     const service = serviceFromFileName(path.basename(filePath));
     if (stream) {
-      // A pipe or device: reading a sample would consume it; gzip is detected when read.
+      // A named pipe: reading a sample would consume it; gzip is detected when read.
       this.sources.push({ path: filePath, display, host, service, gzip: false, size: null });
       return;
     }
@@ -83,7 +93,7 @@ async function readHead(filePath: string, size: number): Promise<Buffer> {
   }
 }
 
-async function statOrWarn(filePath: string, display: string, warnings: SourceWarning[]): Promise<Awaited<ReturnType<typeof stat>> | null> {
+async function statOrWarn(filePath: string, display: string, warnings: SourceWarning[]): Promise<Stats | null> {
   try {
     return await stat(filePath);
   } catch (error) {
@@ -122,7 +132,8 @@ async function walkFolder(folder: string, root: string, rootName: string, relati
     if (info === null) continue;
     if (info.isDirectory()) folders.push(name);
     else if (info.isFile()) files.push({ name, size: Number(info.size), stream: false });
-    // Sockets, pipes and devices inside a folder are not logs.
+    // A named pipe inside a folder is left alone (reading it would wait for a writer); devices are refused.
+    else if (!info.isFIFO()) found.refuse(display, info);
   }
   for (const file of orderRotatedSets(files)) {
     const parts = [...relative, file.name];

@@ -6,9 +6,10 @@
  * Damaged gzip: zlib drops the output of the call that fails, so after an error a file is
  * inflated once more with tiny output chunks to recover all but the last few bytes before the
  * damage ("salvage"). A stream cannot be re-read; there at most one chunk before the damage is lost.
+ * Devices and sockets are refused: /dev/zero would never end.
  */
-import { open, type FileHandle } from 'node:fs/promises';
-import { createReadStream, readSync } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
+import { createReadStream, readSync, type Stats } from 'node:fs';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import type { SourceFile, SourceWarning } from './source.js';
@@ -58,21 +59,41 @@ export function isGzipMagic(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === GZIP_MAGIC_0 && bytes[1] === GZIP_MAGIC_1;
 }
 
-/** Opens a source for reading; throws (with the system's message) when it cannot be opened. */
+/** What a path that is no regular file or named pipe is ("character device"), or null when it can be read. */
+export function refusedFileKind(info: Stats): string | null {
+  if (info.isFile() || info.isFIFO()) return null;
+  if (info.isCharacterDevice()) return 'character device';
+  if (info.isBlockDevice()) return 'block device';
+  if (info.isSocket()) return 'socket';
+  if (info.isDirectory()) return 'directory';
+  return 'special file';
+}
+
+/** The one line that says why a path of a refused kind is not read. */
+export function refusedFileMessage(kind: string): string {
+  return `not a regular file or pipe (${kind})`;
+}
+
+/**
+ * Opens a source for reading; throws (with the system's message, or saying what kind of file it
+ * is when that is not a regular file or named pipe) when it cannot be read.
+ */
 export async function openSource(source: SourceFile, options: OpenOptions = {}): Promise<ByteReader> {
   const range = options.range;
   if (source.path === '-') {
     if (range !== undefined) throw new NotSeekableError(`${source.display}: standard input cannot be read from an offset`);
     return openStream(options.stdin ?? process.stdin, source, options);
   }
+  // Looked at before opening: opening a device can have effects of its own (a tape rewinds).
+  const info = await stat(source.path);
+  const refused = refusedFileKind(info);
+  if (refused !== null) throw new Error(refusedFileMessage(refused));
+  if (info.isFIFO()) {
+    if (range !== undefined) throw new NotSeekableError(`${source.display}: a pipe cannot be read from an offset`);
+    return openStream(createReadStream(source.path), source, options);
+  }
   const handle = await open(source.path, 'r');
   try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) {
-      if (range !== undefined) throw new NotSeekableError(`${source.display}: not a regular file, cannot be read from an offset`);
-      await handle.close();
-      return openStream(createReadStream(source.path), source, options);
-    }
     const head = Buffer.alloc(2);
     const { bytesRead } = await handle.read(head, 0, 2, 0);
     if (isGzipMagic(head.subarray(0, bytesRead))) {
@@ -199,7 +220,10 @@ async function openStream(stream: Readable, source: SourceFile, options: OpenOpt
   return new PlainStreamReader(peeked.stream);
 }
 
-/** Waits for the first `n` bytes of a stream (or its end) and puts them back (head null when it is empty). */
+/**
+ * Waits for the first `n` bytes of a stream (or its end) and puts them back (head null when it is
+ * empty); rejects with the stream's error (a pipe that cannot be opened) when it fails first.
+ */
 async function peekStream(stream: Readable, n: number): Promise<{ head: Buffer | null; stream: Readable }> {
   const parts: Buffer[] = [];
   let length = 0;
@@ -212,17 +236,27 @@ async function peekStream(stream: Readable, n: number): Promise<{ head: Buffer |
       continue;
     }
     if (stream.readableEnded || stream.destroyed) break;
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       const done = (): void => {
         stream.off('readable', done);
         stream.off('end', done);
         stream.off('close', done);
+        stream.off('error', failed);
         resolve();
+      };
+      const failed = (error: Error): void => {
+        done();
+        reject(error);
       };
       stream.on('readable', done);
       stream.on('end', done);
       stream.on('close', done);
+      stream.on('error', failed);
     });
+  }
+  if (stream.errored !== null) {
+    stream.on('error', () => undefined); // its event may be still to come; the rejection reports it
+    throw stream.errored;
   }
   if (length === 0) return { head: null, stream };
   const head = parts.length === 1 ? parts[0]! : Buffer.concat(parts);

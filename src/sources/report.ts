@@ -43,7 +43,7 @@ export class SourceReport {
     }
     this.#seen.add(key);
     this.warnings.push(warning);
-    if (warning.kind === 'missing' || warning.kind === 'unreadable' || warning.kind === 'binary') this.skippedFiles++;
+    if (warning.kind === 'missing' || warning.kind === 'unreadable' || warning.kind === 'not-a-file' || warning.kind === 'binary') this.skippedFiles++;
     if (warning.kind === 'corrupt-gzip' || warning.kind === 'truncated-gzip') this.damagedFiles++;
   }
 

@@ -31,7 +31,7 @@ export type RecordStartTest = (line: string) => boolean;
 /** Something odd about the input, reported once on stderr and counted; never fatal. */
 export interface SourceWarning {
   file: string;
-  kind: 'missing' | 'unreadable' | 'corrupt-gzip' | 'truncated-gzip' | 'long-line' | 'binary' | 'long-record' | 'damaged' | 'stopped';
+  kind: 'missing' | 'unreadable' | 'not-a-file' | 'corrupt-gzip' | 'truncated-gzip' | 'long-line' | 'binary' | 'long-record' | 'damaged' | 'stopped';
   message: string;
 }
 

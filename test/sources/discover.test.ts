@@ -1,5 +1,7 @@
 import t from 'tap';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, symlinkSync } from 'node:fs';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { discoverSources } from '../../src/sources/discover.js';
@@ -84,8 +86,23 @@ t.test('a log with a long stretch of garbage inside is read: the search counts d
   t.same(warnings, []);
 });
 
-t.test('a pipe is a source read as a stream', async (t) => {
-  const { sources } = await discoverSources(['/dev/null']);
-  t.equal(sources.length, 1);
-  t.equal(sources[0]!.size, null);
+t.test('devices and sockets are refused with one warning each; a named pipe given by name is a stream', async (t) => {
+  const dir = tempDir(t);
+  const fifo = path.join(dir, 'nova-compute.log');
+  t.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  const { sources, warnings } = await discoverSources(['/dev/zero', '/dev/urandom', fifo, '/dev/null']);
+  t.same(sources, [{ path: fifo, display: fifo, host: null, service: 'nova-compute', gzip: false, size: null }]);
+  t.same(warnings, ['/dev/zero', '/dev/urandom', '/dev/null'].map((file) => (
+    { file, kind: 'not-a-file', message: 'skipped: not a regular file or pipe (character device)' })));
+
+  const folder = path.join(dir, 'cp-1');
+  mkdirSync(folder);
+  writeFileSync(path.join(folder, 'nova-compute.log'), LINE);
+  t.equal(spawnSync('mkfifo', [path.join(folder, 'pipe')]).status, 0);
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(path.join(folder, 'agent.sock'), resolve));
+  t.teardown(() => server.close());
+  const inFolder = await discoverSources([folder]);
+  t.same(inFolder.sources.map((s) => path.basename(s.path)), ['nova-compute.log'], 'a pipe inside a folder is left alone');
+  t.same(inFolder.warnings, [{ file: path.join(folder, 'agent.sock'), kind: 'not-a-file', message: 'skipped: not a regular file or pipe (socket)' }]);
 });

@@ -1,9 +1,10 @@
 import t from 'tap';
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createWriteStream, type Stats, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { constants, gunzipSync, gzipSync } from 'node:zlib';
-import { openSource, readSourceChunks, type OpenOptions } from '../../src/sources/read.js';
+import { openSource, readSourceChunks, refusedFileKind, type OpenOptions } from '../../src/sources/read.js';
 import type { SourceFile, SourceWarning } from '../../src/sources/source.js';
 import { fileSource, tempDir } from './fixtures/helpers.js';
 
@@ -112,7 +113,46 @@ t.test('a slow stream is pulled as it comes; a failing stream is an error the ca
   await t.rejects(r.read(target, 0, 10), /boom/);
 });
 
-t.test('a folder cannot be opened as a source', async (t) => {
+t.test('a missing file is an error with its code; a folder or a device is refused in one line', async (t) => {
   const dir = tempDir(t);
   await t.rejects(openSource(fileSource(path.join(dir, 'missing.log'))), { code: 'ENOENT' });
+  await t.rejects(openSource(fileSource(dir)), { message: 'not a regular file or pipe (directory)' });
+  // /dev/zero and /dev/urandom would never end.
+  for (const device of ['/dev/zero', '/dev/urandom', '/dev/null']) {
+    await t.rejects(openSource(fileSource(device)), { message: 'not a regular file or pipe (character device)' }, device);
+  }
+});
+
+t.test('kinds of file refused', async (t) => {
+  const kinds = ['File', 'FIFO', 'CharacterDevice', 'BlockDevice', 'Socket', 'Directory', 'SymbolicLink'];
+  const stats = (kind: string): Stats => Object.fromEntries(kinds.map((k) => [`is${k}`, () => k === kind])) as unknown as Stats;
+  t.same(kinds.map((kind) => refusedFileKind(stats(kind))), [null, null, 'character device', 'block device', 'socket', 'directory', 'special file']);
+});
+
+t.test('a stream that fails before its first bytes is an error, not a crash or a hang', async (t) => {
+  const early = new PassThrough();
+  early.destroy(new Error('gone before'));
+  await t.rejects(readAll(STDIN, { stdin: early }), /gone before/);
+  const later = new PassThrough();
+  setTimeout(() => later.destroy(new Error('gone while waiting')), 10);
+  await t.rejects(readAll(STDIN, { stdin: later }), /gone while waiting/);
+  const zipped = new PassThrough();
+  zipped.write(gzipSync(logText(10)).subarray(0, 2));
+  setTimeout(() => zipped.destroy(new Error('gone in the header')), 10);
+  await t.rejects(readAll(STDIN, { stdin: zipped }), /gone in the header/);
+});
+
+t.test('a named pipe is read as a stream, gzip or not; it has no offsets', async (t) => {
+  const dir = tempDir(t);
+  const text = logText(2000);
+  for (const [name, bytes] of [['plain.fifo', Buffer.from(text)], ['zipped.fifo', gzipSync(text)]] as const) {
+    const fifo = path.join(dir, name);
+    t.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    // The writer's open waits for the reader's, as with `cmd > fifo`.
+    createWriteStream(fifo).end(bytes);
+    const { bytes: read, warnings } = await readAll(fileSource(fifo));
+    t.equal(read.toString(), text, name);
+    t.same(warnings, []);
+  }
+  await t.rejects(openSource(fileSource(path.join(dir, 'plain.fifo')), { range: { start: 10, end: null } }), { name: 'NotSeekableError' });
 });

@@ -28,3 +28,14 @@ t.test('warnings once per file and kind, counts, summary and skips', async (t) =
   t.equal(formatBytes(1024), '1.0 KiB');
   t.equal(formatBytes(5 * 1024 ** 5), '5120.0 TiB');
 });
+
+t.test('a device refused is a skipped input', async (t) => {
+  const report = new SourceReport();
+  report.warn({ file: '/dev/zero', kind: 'not-a-file', message: 'skipped: not a regular file or pipe (character device)' });
+  t.equal(report.skippedFiles, 1);
+  t.ok(report.hadSkips);
+  t.same(report.summaryLines(), [
+    'warning: /dev/zero: skipped: not a regular file or pipe (character device)',
+    'sources: 0 read (0 B), 1 skipped',
+  ]);
+});
