@@ -49,7 +49,7 @@ t.test('truncated gzip: everything before the end is kept, one warning naming th
   t.ok(text.startsWith(bytes.toString()), 'exactly the bytes before the damage');
   t.same(warnings.map((w) => [w.file, w.kind]), [['logs/cut.log.gz', 'truncated-gzip']]);
   const recoverable = gunzipSync(gz.subarray(0, Math.floor(gz.length * 0.6)), { finishFlush: constants.Z_SYNC_FLUSH }).length;
-  t.ok(bytes.length >= recoverable - 1100, `salvage recovers up to the damage (${bytes.length} of ${recoverable})`);
+  t.equal(bytes.length, recoverable, 'all zlib can decode up to the cut');
 });
 
 t.test('corrupt gzip: data before the damage kept, one warning', async (t) => {
@@ -70,7 +70,7 @@ t.test('corrupt gzip: data before the damage kept, one warning', async (t) => {
   writeFileSync(trailing, Buffer.concat([gzipSync(text), Buffer.from('this is not gzip')]));
   const after = await readAll(fileSource(trailing));
   t.equal(after.bytes.toString(), text, 'garbage after the last member: every byte of the member kept');
-  t.same(after.warnings.map((w) => w.kind), ['corrupt-gzip']);
+  t.same(after.warnings.map((w) => [w.kind, w.message]), [['corrupt-gzip', 'trailing garbage after the gzip data ignored']]);
 });
 
 t.test('stdin: plain, gzip, and gzip cut short', async (t) => {
