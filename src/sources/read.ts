@@ -1,18 +1,20 @@
 /**
- * Opens a source as decompressed bytes, pulled into the caller's buffer: plain files with
+ * Opens a source as decompressed UTF-8 bytes, pulled into the caller's buffer: plain files with
  * positional reads (no stream machinery on the hot path), gzip (by magic bytes, see gzip.ts),
- * stdin and named pipes as streams. Devices and sockets are refused: /dev/zero would never end.
+ * stdin and named pipes as streams, UTF-16 text re-encoded (see encoding.ts). Devices and
+ * sockets are refused: /dev/zero would never end.
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { createReadStream, readSync, type Stats } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { SourceFile, SourceWarning } from './source.js';
+import { bomLength, decodeText, ENCODING_SAMPLE, isUtf16, textEncoding, Utf16Reader } from './encoding.js';
 import { GzipFileReader, GzipReader, isGzipMagic } from './gzip.js';
 import { StreamPuller } from './stream-puller.js';
 
 export { isGzipMagic };
 
-/** Decompressed bytes pulled on demand; `read` returns 0 at the end. */
+/** Decompressed UTF-8 bytes pulled on demand; `read` returns 0 at the end. */
 export interface ByteReader {
   read(target: Buffer, offset: number, length: number): Promise<number>;
   /** Bytes of the input as stored (compressed for gzip) consumed so far, comparable to SourceFile.size. */
@@ -31,9 +33,10 @@ export interface OpenOptions {
   /** Output chunk of zlib (default 256 KiB; a stream damaged inside its deflate data loses at most this much). */
   gzipChunkSize?: number;
   /**
-   * Read only bytes [start, end) of a plain file (end null: to the end). Gzip files and streams
-   * have no random access (a deflate stream can only be inflated from its beginning), so a
-   * range given for them makes openSource throw NotSeekableError: callers search those whole.
+   * Read only bytes [start, end) of a plain file (end null: to the end; offsets after a UTF-8 byte
+   * order mark). Gzip files, UTF-16 text and streams have no random access (a deflate stream can
+   * only be inflated from its beginning), so a range given for them makes openSource throw
+   * NotSeekableError: callers search those whole.
    */
   range?: { start: number; end: number | null };
 }
@@ -78,14 +81,22 @@ export async function openSource(source: SourceFile, options: OpenOptions = {}):
   }
   const handle = await open(source.path, 'r');
   try {
-    const head = Buffer.alloc(2);
-    const { bytesRead } = await handle.read(head, 0, 2, 0);
-    if (isGzipMagic(head.subarray(0, bytesRead))) {
+    const sample = Buffer.alloc(ENCODING_SAMPLE);
+    const head = sample.subarray(0, (await handle.read(sample, 0, sample.length, 0)).bytesRead);
+    if (isGzipMagic(head)) {
       if (range !== undefined) throw new NotSeekableError(`${source.display}: gzip data cannot be read from an offset`);
       await handle.close();
-      return new GzipFileReader(source, options);
+      return decodeText(new GzipFileReader(source, options));
     }
-    return new PlainFileReader(handle, range?.start ?? 0, range?.end ?? null);
+    const encoding = textEncoding(head);
+    if (isUtf16(encoding)) {
+      if (range !== undefined) throw new NotSeekableError(`${source.display}: UTF-16 text cannot be read from an offset`);
+      return new Utf16Reader(new PlainFileReader(handle, 0, null), encoding);
+    }
+    // Offsets skip a byte order mark, so that ranges are offsets in what was delivered.
+    const skip = bomLength(encoding);
+    const end = range?.end ?? null;
+    return new PlainFileReader(handle, skip + (range?.start ?? 0), end === null ? null : skip + end);
   } catch (error) {
     await handle.close().catch(() => undefined);
     throw error;
@@ -140,8 +151,8 @@ class PlainFileReader implements ByteReader {
 /** A stream source (stdin, pipe): gzip when its first bytes say so. */
 async function openStream(stream: Readable, source: SourceFile, options: OpenOptions): Promise<ByteReader> {
   const peeked = await peekStream(stream, 2);
-  if (peeked.head !== null && isGzipMagic(peeked.head)) return new GzipReader(peeked.stream, source, options, null);
-  return new PlainStreamReader(peeked.stream);
+  if (peeked.head !== null && isGzipMagic(peeked.head)) return decodeText(new GzipReader(peeked.stream, source, options, null));
+  return decodeText(new PlainStreamReader(peeked.stream));
 }
 
 /**
