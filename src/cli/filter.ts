@@ -104,11 +104,13 @@ export async function runFilterCommand(args: FilterArgs, io: CliIO, signal?: Abo
       inputs = followInputs(settings.paths, io, stop.signal, args.fromEnd, warnNow);
     } else {
       const discovery = await discoverSources(settings.paths);
-      for (const warning of discovery.warnings) warnNow(warning);
       if (discovery.sources.length === 0) {
-        printError(io, `no readable input in ${settings.paths.map((p) => JSON.stringify(p)).join(', ')}`);
+        // Nothing to read: each path's own reason is the whole story (one line each); else say so.
+        for (const w of discovery.warnings) printError(io, `${w.file}: ${w.message}`);
+        if (discovery.warnings.length === 0) printError(io, `no readable input in ${settings.paths.map((p) => JSON.stringify(p)).join(', ')}`);
         return 2;
       }
+      for (const warning of discovery.warnings) warnNow(warning);
       inputs = readInputs(discovery.sources, io, warnNow, filter.stopped);
     }
     await runFilter(filter, inputs, sink, { idleFlushMs: args.follow ? settings.idleFlushMs : null, signal: stop.signal });

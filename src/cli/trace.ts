@@ -75,8 +75,9 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
   const discovery = await discoverSources(settings.paths);
   for (const warning of discovery.warnings) report.warn(warning);
   if (discovery.sources.length === 0) {
-    for (const line of report.summaryLines()) io.stderr.write(`instance-trace: ${line}\n`);
-    printError(io, `no readable input in ${settings.paths.map((p) => JSON.stringify(p)).join(', ')}`);
+    // Nothing to read: each path's own reason is the whole story (one line each); else say so.
+    for (const w of discovery.warnings) printError(io, `${w.file}: ${w.message}`);
+    if (discovery.warnings.length === 0) printError(io, `no readable input in ${settings.paths.map((p) => JSON.stringify(p)).join(', ')}`);
     return 2;
   }
 

@@ -69,7 +69,7 @@ t.test('files and folders; a missing one makes the status 2 but the rest is stil
   t.match(run.stderr.text, /missing\.log: no such file/);
   const empty = io(stdinOf(''));
   t.equal(await main(['filter', '-i', ID, join(dir, 'nope.log')], empty), 2);
-  t.match(empty.stderr.text, /no readable input/);
+  t.match(empty.stderr.text, /^instance-trace: [^\n]*nope\.log: no such file or folder\n$/, 'nothing readable: the one reason, one line');
 });
 
 t.test('--enrich alone exits 0 even when nothing names an instance', async (t) => {
