@@ -10,6 +10,9 @@
 // /work/shared/corpora/loghub-openstack (real Nova lines). `--size` counts uncompressed bytes.
 // Prints a JSON manifest (also written to <out>/manifest.json) naming a traced instance that was
 // rescheduled after a failed build (traceback), then live-migrated, then deleted.
+//
+// fleet.js builds its corpus from the same pieces: makeCloud (the simulation), Service (the line
+// formats) and NOVA (the wordings of an instance's life, written once for both).
 
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, mkdirSync, openSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync, closeSync } from 'node:fs';
@@ -56,7 +59,7 @@ function parseArgs(argv) {
 // ---------------------------------------------------------------- deterministic randomness
 
 /** sfc32: small, fast, good-enough PRNG; all randomness flows from the seed. */
-function makeRng(seed) {
+export function makeRng(seed) {
   let a = 0x9e3779b9, b = 0x243f6a88, c = 0xb7e15162, d = (seed >>> 0) ^ 0xdeadbeef;
   const next = () => {
     a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
@@ -101,7 +104,7 @@ function refreshSecond(sec) {
 }
 const ms3 = (t) => String(t % 1000).padStart(3, '0');
 /** oslo.log text time: `2017-05-16 00:00:31.092`. */
-function osloTime(t) { refreshSecond(Math.floor(t / 1000)); return `${cachedDay} ${cachedHms}.${ms3(t)}`; }
+export function osloTime(t) { refreshSecond(Math.floor(t / 1000)); return `${cachedDay} ${cachedHms}.${ms3(t)}`; }
 /** oslo.log JSONFormatter asctime: `2017-05-16 00:00:31,092`. */
 function asciiTime(t) { refreshSecond(Math.floor(t / 1000)); return `${cachedDay} ${cachedHms},${ms3(t)}`; }
 function syslogTime(t) { refreshSecond(Math.floor(t / 1000)); return cachedSyslog; }
@@ -112,7 +115,7 @@ const GZ_FRACTION = 0.10;   // oldest 10 % of the bytes go to <service>.log.2.gz
 const ROTATE1_FRACTION = 0.40; // next 30 % to <service>.log.1, the rest to <service>.log
 const FLUSH_BYTES = 1 << 20;
 
-class Corpus {
+export class Corpus {
   constructor(out, targetBytes) {
     this.out = out;
     this.target = targetBytes;
@@ -183,7 +186,7 @@ const PY = '/usr/lib/python2.7/dist-packages';
  * A service on a host writing in one format. `log(t, level, logger, ctx, instance, msg, extra)`:
  * ctx = { req, user, project } or null (oslo `[-]`); extra = { traceback, cont, image, cache, baseFile, where }.
  */
-class Service {
+export class Service {
   constructor(corpus, clock, host, service, format, pid) {
     this.corpus = corpus;
     this.clock = clock;
@@ -265,9 +268,48 @@ function codeWhere(logger, extra) {
   return [where[3], `${PY}/${dir}/${where[0]}:${where[2]}`];
 }
 
+// ---------------------------------------------------------------- Nova's wordings
+
+const WSGI = 'nova.osapi_compute.wsgi.server', MANAGER = 'nova.compute.manager', DRIVER = 'nova.virt.libvirt.driver';
+
+/**
+ * The lines of an instance's life that both the cloud below and fleet.js's traced story write:
+ * level, logger, code location (DEBUG lines' suffix) and wording, once. `text` takes the line's
+ * variable parts.
+ */
+export const NOVA = {
+  postServers: { level: 'info', logger: WSGI, text: (project, time) => `10.11.10.1 "POST /v2/${project}/servers HTTP/1.1" status: 202 len: 733 time: ${time}` },
+  getServer: { level: 'info', logger: WSGI, text: (project, id, time) => `10.11.10.1 "GET /v2/${project}/servers/${id} HTTP/1.1" status: 200 len: 1708 time: ${time}` },
+  serverAction: { level: 'info', logger: WSGI, text: (project, id) => `10.11.10.1 "POST /v2/${project}/servers/${id}/action HTTP/1.1" status: 202 len: 186 time: 0.2261639` },
+  deleteServer: { level: 'info', logger: WSGI, text: (project, id) => `10.11.10.1 "DELETE /v2/${project}/servers/${id} HTTP/1.1" status: 204 len: 203 time: 0.2604880` },
+  vifPluggedEvent: { level: 'info', logger: 'nova.api.openstack.compute.server_external_events', text: (port, id) => `Creating event network-vif-plugged:${port} for instance ${id}` },
+  externalEventsPosted: { level: 'info', logger: WSGI, text: (project) => `10.11.10.1 "POST /v2/${project}/os-server-external-events HTTP/1.1" status: 200 len: 380 time: 0.0913219` },
+  claimAttempt: { level: 'info', logger: 'nova.compute.claims', text: () => 'Attempting claim: memory 2048 MB, disk 20 GB, vcpus 1 CPU' },
+  claimSuccessful: { level: 'info', logger: 'nova.compute.claims', text: () => 'Claim successful' },
+  creatingImage: { level: 'info', logger: DRIVER, text: () => 'Creating image' },
+  failedToSpawn: { level: 'error', logger: MANAGER, where: ['manager.py', 'manager', 2195, '_build_resources'], text: () => 'Instance failed to spawn' },
+  destroyed: { level: 'info', logger: DRIVER, text: () => 'Instance destroyed successfully.' },
+  rescheduled: { level: 'debug', logger: MANAGER, where: ['manager.py', 'manager', 1867, '_do_build_and_run_instance'], text: (id, reason) => `Build of instance ${id} was re-scheduled: ${reason}` },
+  vmStarted: { level: 'info', logger: MANAGER, text: () => 'VM Started (Lifecycle Event)' },
+  spawned: { level: 'info', logger: DRIVER, text: () => 'Instance spawned successfully.' },
+  built: { level: 'info', logger: MANAGER, text: (seconds) => `Took ${seconds} seconds to build instance.` },
+  triggeringSync: { level: 'debug', logger: MANAGER, where: ['manager.py', 'manager', 6815, '_sync_power_states'], text: (id) => `Triggering sync for uuid ${id}` },
+  migrationRunning: { level: 'info', logger: DRIVER, text: (s, secs) => `Migration running for ${s} secs, memory ${Math.max(1, 100 - Math.round(s * 100 / secs))}% remaining; (bytes processed=${s * 91234567}, remaining=${(secs - s) * 91234567}, total=2164260864)` },
+  migrationCompleted: { level: 'info', logger: DRIVER, text: () => 'Migration operation has completed' },
+  postMigration: { level: 'info', logger: MANAGER, text: () => 'Post operation of migration started' },
+  migrated: { level: 'info', logger: MANAGER, text: (dest) => `Migrating instance to ${dest} finished successfully.` },
+  terminating: { level: 'info', logger: MANAGER, text: () => 'Terminating instance' },
+  deletingFiles: { level: 'info', logger: DRIVER, text: (id) => `Deleting instance files /var/lib/nova/instances/${id}_del` },
+};
+
+/** Writes one NOVA line through a service; `args` fill its wording, `extra` as for Service.log. */
+export function say(svc, t, line, ctx, instance, args = [], extra = undefined) {
+  svc.log(t, line.level, line.logger, ctx, instance, line.text(...args), line.where ? { where: line.where, ...extra } : extra);
+}
+
 // ---------------------------------------------------------------- the event queue
 
-class EventQueue {
+export class EventQueue {
   constructor() { this.t = []; this.f = []; this.s = []; this.seq = 0; }
   get size() { return this.t.length; }
   less(i, j) { return this.t[i] < this.t[j] || (this.t[i] === this.t[j] && this.s[i] < this.s[j]); }
@@ -302,19 +344,21 @@ class EventQueue {
 
 // ---------------------------------------------------------------- the cloud
 
-const START = Date.UTC(2017, 4, 16, 0, 0, 0);
+export const START = Date.UTC(2017, 4, 16, 0, 0, 0);
 const FORMATS = ['oslo', 'pino', 'oslo-json', 'syslog'];
-const SEC = 1000, MIN = 60 * SEC, HOUR = 60 * MIN;
+export const SEC = 1000, MIN = 60 * SEC, HOUR = 60 * MIN;
 
-export async function generate({ size, seed = 42, out, hosts = 6, quiet = false }) {
-  const target = typeof size === 'number' ? size : parseSize(size);
-  const rng = makeRng(seed);
-  rmSync(out, { recursive: true, force: true });
-  mkdirSync(out, { recursive: true });
-  const corpus = new Corpus(out, target);
-  const q = new EventQueue();
-  const clock = { now: START, queue: q };
-  const started = process.hrtime.bigint();
+/**
+ * The simulated cloud: instances scheduled, built (some failing, re-scheduled), live-migrated and
+ * deleted; API polling; each compute host's periodic tasks — written through the services given.
+ * Used by generate() below and by fleet.js, which drive its event queue (`clock.queue`) until their
+ * files are full. `traced` ({ due(), times(t) → { migrateAt, deleteAt } }) picks the one instance
+ * whose story is spread over the rotations; `rates` sets how often the API is polled and instances
+ * are created, in simulated ms ([lo, hi], uniform).
+ */
+export function makeCloud({ rng, clock, api, meta, scheduler, conductor, computeServices, traced: tracedPlan = null, rates = {} }) {
+  const q = clock.queue;
+  const { apiPollMs = [200, 900], newInstanceMs = [5 * SEC, 60 * SEC] } = rates;
 
   const project = rng.hex32(), user = rng.hex32();
   const svcProject = rng.hex32(), svcUser = rng.hex32(); // neutron's service user posting events
@@ -328,13 +372,8 @@ export async function generate({ size, seed = 42, out, hosts = 6, quiet = false 
     return { id, base: `${BASE_DIR}/${sha1(id)}` };
   });
 
-  const api = new Service(corpus, clock, 'api-1', 'nova-api', 'oslo', 25746);
-  const meta = api; // metadata API logs to the same file, another worker pid
-  const scheduler = new Service(corpus, clock, 'ctl-1', 'nova-scheduler', 'oslo', 25998);
-  const conductor = new Service(corpus, clock, 'ctl-1', 'nova-conductor', 'oslo-json', 26011);
-  const computes = Array.from({ length: hosts }, (_, i) => {
-    const name = `cp-${i + 1}`;
-    const svc = new Service(corpus, clock, name, 'nova-compute', FORMATS[i % FORMATS.length], 2900 + i * 17);
+  const computes = computeServices.map((svc) => {
+    const name = svc.host;
     return {
       name, svc, fqdn: `${name}.slowvm1.tcloud-pg0.utah.cloudlab.us`,
       periodicReq: newReq(), lifecycleReq: newReq(),
@@ -450,15 +489,15 @@ export async function generate({ size, seed = 42, out, hosts = 6, quiet = false 
     h.instances.add(inst);
     const I = inst.id;
     const u = h.instances.size;
-    clog(h, t, 'info', 'nova.compute.claims', ctx, I, 'Attempting claim: memory 2048 MB, disk 20 GB, vcpus 1 CPU');
+    say(h.svc, t, NOVA.claimAttempt, ctx, I);
     clog(h, t + 1, 'info', 'nova.compute.claims', ctx, I, `Total memory: 64172 MB, used: ${(512 + (u - 1) * 2048).toFixed(2)} MB`);
     clog(h, t + 1, 'info', 'nova.compute.claims', ctx, I, `memory limit: 96258.00 MB, free: ${(96258 - 512 - (u - 1) * 2048).toFixed(2)} MB`);
     clog(h, t + 2, 'info', 'nova.compute.claims', ctx, I, `Total disk: 15 GB, used: ${((u - 1) * 20).toFixed(2)} GB`);
     clog(h, t + 2, 'info', 'nova.compute.claims', ctx, I, 'disk limit not specified, defaulting to unlimited');
     clog(h, t + 3, 'info', 'nova.compute.claims', ctx, I, `Total vcpu: 16 VCPU, used: ${(u - 1).toFixed(2)} VCPU`);
     clog(h, t + 3, 'info', 'nova.compute.claims', ctx, I, 'vcpu limit not specified, defaulting to unlimited');
-    clog(h, t + 35, 'info', 'nova.compute.claims', ctx, I, 'Claim successful');
-    clog(h, t + 600, 'info', 'nova.virt.libvirt.driver', ctx, I, 'Creating image', { image: h.svc.format === 'pino' ? inst.image.id : undefined });
+    say(h.svc, t + 35, NOVA.claimSuccessful, ctx, I);
+    say(h.svc, t + 600, NOVA.creatingImage, ctx, I, [], { image: h.svc.format === 'pino' ? inst.image.id : undefined });
     fetchBase(h, t + 610, ctx, I, inst.image);
     const xml = domainXml(inst, t);
     clog(h, t + 4800, 'debug', 'nova.virt.libvirt.driver', ctx, I, `End _get_guest_xml xml=${xml[0]}`, { cont: xml.slice(1), where: ['driver.py', 'driver', 5103, '_get_guest_xml'] });
@@ -467,10 +506,10 @@ export async function generate({ size, seed = 42, out, hosts = 6, quiet = false 
 
   function failBuild(t, inst, ctx, h) {
     const tb = spawnTraceback(inst);
-    clog(h, t, 'error', 'nova.compute.manager', ctx, inst.id, 'Instance failed to spawn', { traceback: tb, where: ['manager.py', 'manager', 2195, '_build_resources'] });
-    clog(h, t + 40, 'info', 'nova.virt.libvirt.driver', null, inst.id, 'Instance destroyed successfully.');
+    say(h.svc, t, NOVA.failedToSpawn, ctx, inst.id, [], { traceback: tb });
+    say(h.svc, t + 40, NOVA.destroyed, null, inst.id);
     clog(h, t + 700, 'info', 'nova.compute.manager', ctx, inst.id, `Took ${(rng.float() * 2).toFixed(2)} seconds to deallocate network for instance.`);
-    clog(h, t + 720, 'debug', 'nova.compute.manager', ctx, inst.id, `Build of instance ${inst.id} was re-scheduled: ${tb[tb.length - 1].replace(/^\w+: /, '')}`, { where: ['manager.py', 'manager', 1867, '_do_build_and_run_instance'] });
+    say(h.svc, t + 720, NOVA.rescheduled, ctx, inst.id, [inst.id, tb[tb.length - 1].replace(/^\w+: /, '')]);
     conductor.log(t + 760, 'warn', 'nova.scheduler.utils', ctx, inst.id, `Rescheduling instance ${inst.id} from host ${h.name} after failed build`, { byUuid: true, where: ['utils.py', 'utils', 572, 'build_request_spec'] });
     h.instances.delete(inst);
     releaseBase(h, t + 800, inst.id, inst.image);
@@ -481,17 +520,17 @@ export async function generate({ size, seed = 42, out, hosts = 6, quiet = false 
     const life = { req: h.lifecycleReq, user: null, project: null };
     const I = inst.id;
     const spawnS = 6 + rng.float() * 18;
-    clog(h, t, 'info', 'nova.compute.manager', life, I, 'VM Started (Lifecycle Event)');
+    say(h.svc, t, NOVA.vmStarted, life, I);
     clog(h, t + 60, 'info', 'nova.compute.manager', life, I, 'VM Paused (Lifecycle Event)');
     clog(h, t + 180, 'info', 'nova.compute.manager', life, I, 'During sync_power_state the instance has a pending task (spawning). Skip.');
     const port = rng.uuid();
     const evReq = newReq();
-    api.log(t + 7000, 'info', 'nova.api.openstack.compute.server_external_events', svcCtx(evReq), null, `Creating event network-vif-plugged:${port} for instance ${I}`);
-    api.log(t + 7005, 'info', 'nova.osapi_compute.wsgi.server', svcCtx(evReq), null, `10.11.10.1 "POST /v2/${svcProject}/os-server-external-events HTTP/1.1" status: 200 len: 380 time: 0.0913219`);
+    say(api, t + 7000, NOVA.vifPluggedEvent, svcCtx(evReq), null, [port, I]);
+    say(api, t + 7005, NOVA.externalEventsPosted, svcCtx(evReq), null, [svcProject]);
     clog(h, t + 7100, 'info', 'nova.compute.manager', life, I, 'VM Resumed (Lifecycle Event)');
-    clog(h, t + 7108, 'info', 'nova.virt.libvirt.driver', null, I, 'Instance spawned successfully.');
+    say(h.svc, t + 7108, NOVA.spawned, null, I);
     clog(h, t + 7109, 'info', 'nova.compute.manager', ctx, I, `Took ${spawnS.toFixed(2)} seconds to spawn the instance on the hypervisor.`);
-    clog(h, t + 7250, 'info', 'nova.compute.manager', ctx, I, `Took ${(spawnS + 0.75).toFixed(2)} seconds to build instance.`);
+    say(h.svc, t + 7250, NOVA.built, ctx, I, [(spawnS + 0.75).toFixed(2)]);
     inst.state = 'active';
   }
 
@@ -501,8 +540,8 @@ export async function generate({ size, seed = 42, out, hosts = 6, quiet = false 
     instances.set(inst.id, inst);
     const req = newReq();
     const ctx = userCtx(req);
-    api.log(t, 'info', 'nova.osapi_compute.wsgi.server', ctx, null, `10.11.10.1 "POST /v2/${project}/servers HTTP/1.1" status: 202 len: 733 time: ${(0.4 + rng.float() * 0.4).toFixed(7)}`);
-    api.log(t + 570, 'info', 'nova.osapi_compute.wsgi.server', userCtx(newReq()), null, `10.11.10.1 "GET /v2/${project}/servers/${inst.id} HTTP/1.1" status: 200 len: 1708 time: 0.1917260`);
+    say(api, t, NOVA.postServers, ctx, null, [project, (0.4 + rng.float() * 0.4).toFixed(7)]);
+    say(api, t + 570, NOVA.getServer, userCtx(newReq()), null, [project, inst.id, '0.1917260']);
     const fail = forced ? 1 : rng.chance(0.06) ? (rng.chance(0.2) ? 2 : 1) : 0;
     let tt = t + 300;
     let h = schedule(tt, inst, ctx, null);
@@ -522,22 +561,22 @@ export async function generate({ size, seed = 42, out, hosts = 6, quiet = false 
     if (inst.state !== 'active') return;
     const src = inst.host, dst = pickHost(src);
     const req = newReq(), ctx = userCtx(req), I = inst.id;
-    api.log(t, 'info', 'nova.osapi_compute.wsgi.server', ctx, null, `10.11.10.1 "POST /v2/${project}/servers/${I}/action HTTP/1.1" status: 202 len: 186 time: 0.2261639`);
+    say(api, t, NOVA.serverAction, ctx, null, [project, I]);
     conductor.log(t + 90, 'info', 'nova.conductor.tasks.live_migrate', ctx, I, `Live migration of instance ${I} from ${src.name} to ${dst.name} requested`, { byUuid: true, where: ['live_migrate.py', 'live_migrate', 88, '_execute'] });
     dst.instances.add(inst);
     fetchBase(dst, t + 400, ctx, I, inst.image);
-    clog(dst, t + 4700, 'info', 'nova.virt.libvirt.driver', ctx, I, 'Creating image', { image: dst.svc.format === 'pino' ? inst.image.id : undefined });
+    say(dst.svc, t + 4700, NOVA.creatingImage, ctx, I, [], { image: dst.svc.format === 'pino' ? inst.image.id : undefined });
     const secs = rng.int(5, 40);
     for (let s = 5; s < secs; s += 5) {
-      clog(src, t + 5000 + s * 1000, 'info', 'nova.virt.libvirt.driver', ctx, I, `Migration running for ${s} secs, memory ${Math.max(1, 100 - Math.round(s * 100 / secs))}% remaining; (bytes processed=${s * 91234567}, remaining=${(secs - s) * 91234567}, total=2164260864)`);
+      say(src.svc, t + 5000 + s * 1000, NOVA.migrationRunning, ctx, I, [s, secs]);
     }
     const te = t + 5000 + secs * 1000;
     clog(src, te, 'info', 'nova.compute.manager', { req: src.lifecycleReq, user: null, project: null }, I, 'VM Paused (Lifecycle Event)');
-    clog(src, te + 300, 'info', 'nova.virt.libvirt.driver', ctx, I, 'Migration operation has completed');
+    say(src.svc, te + 300, NOVA.migrationCompleted, ctx, I);
     clog(src, te + 301, 'info', 'nova.compute.manager', ctx, I, '_post_live_migration() is started..');
-    clog(dst, te + 900, 'info', 'nova.compute.manager', ctx, I, 'Post operation of migration started');
+    say(dst.svc, te + 900, NOVA.postMigration, ctx, I);
     clog(dst, te + 1200, 'info', 'nova.compute.manager', { req: dst.lifecycleReq, user: null, project: null }, I, 'VM Resumed (Lifecycle Event)');
-    clog(src, te + 1600, 'info', 'nova.compute.manager', ctx, I, `Migrating instance to ${dst.name} finished successfully.`);
+    say(src.svc, te + 1600, NOVA.migrated, ctx, I, [dst.name]);
     clog(src, te + 1700, 'info', 'nova.compute.manager', { req: src.lifecycleReq, user: null, project: null }, I, 'VM Stopped (Lifecycle Event)');
     clog(dst, te + 2100, 'info', 'nova.compute.manager', { req: dst.lifecycleReq, user: null, project: null }, I, `During the sync_power process the instance has moved from host ${src.name} to host ${dst.name}`);
     src.instances.delete(inst);
@@ -550,10 +589,10 @@ export async function generate({ size, seed = 42, out, hosts = 6, quiet = false 
     if (inst.state !== 'active') return;
     const h = inst.host, I = inst.id;
     const req = newReq(), ctx = userCtx(req);
-    api.log(t, 'info', 'nova.osapi_compute.wsgi.server', ctx, null, `10.11.10.1 "DELETE /v2/${project}/servers/${I} HTTP/1.1" status: 204 len: 203 time: 0.2604880`);
-    clog(h, t + 36, 'info', 'nova.compute.manager', ctx, I, 'Terminating instance');
-    clog(h, t + 330, 'info', 'nova.virt.libvirt.driver', null, I, 'Instance destroyed successfully.');
-    clog(h, t + 1010, 'info', 'nova.virt.libvirt.driver', ctx, I, `Deleting instance files /var/lib/nova/instances/${I}_del`);
+    say(api, t, NOVA.deleteServer, ctx, null, [project, I]);
+    say(h.svc, t + 36, NOVA.terminating, ctx, I);
+    say(h.svc, t + 330, NOVA.destroyed, null, I);
+    say(h.svc, t + 1010, NOVA.deletingFiles, ctx, I, [I]);
     clog(h, t + 1012, 'info', 'nova.virt.libvirt.driver', ctx, I, `Deletion of /var/lib/nova/instances/${I}_del complete`);
     clog(h, t + 1150, 'info', 'nova.compute.manager', ctx, I, `Took ${(0.8 + rng.float()).toFixed(2)} seconds to destroy the instance on the hypervisor.`);
     clog(h, t + 1670, 'info', 'nova.compute.manager', ctx, I, `Took ${(0.3 + rng.float() * 0.5).toFixed(2)} seconds to deallocate network for instance.`);
@@ -576,9 +615,9 @@ export async function generate({ size, seed = 42, out, hosts = 6, quiet = false 
       // a GET naming a live instance (the request never tags it)
       const live = Array.from(instances.values());
       const inst = live.length ? live[rng.int(0, Math.min(live.length - 1, 50))] : null;
-      if (inst) api.log(t, 'info', 'nova.osapi_compute.wsgi.server', userCtx(newReq()), null, `10.11.10.1 "GET /v2/${project}/servers/${inst.id} HTTP/1.1" status: 200 len: 1708 time: 0.1${rng.int(100000, 999999)}`);
+      if (inst) say(api, t, NOVA.getServer, userCtx(newReq()), null, [project, inst.id, `0.1${rng.int(100000, 999999)}`]);
     }
-    q.push(t + rng.int(200, 900), apiPoll);
+    q.push(t + rng.int(apiPollMs[0], apiPollMs[1]), apiPoll);
   }
 
   function schedulerSync(t) {
@@ -610,7 +649,7 @@ export async function generate({ size, seed = 42, out, hosts = 6, quiet = false 
       if (list.length) {
         clog(h, t, 'warn', 'nova.compute.manager', ctx, null, `While synchronizing instance power states, found ${list.length} instances in the database and ${list.length} instances on the hypervisor.`);
         // one request id, many instances: what `request` expansion must never follow
-        for (const inst of list) clog(h, t + 2, 'debug', 'nova.compute.manager', ctx, null, `Triggering sync for uuid ${inst.id}`, { where: ['manager.py', 'manager', 6815, '_sync_power_states'] });
+        for (const inst of list) say(h.svc, t + 2, NOVA.triggeringSync, ctx, null, [inst.id]);
       }
       q.push(t + 10 * MIN + rng.int(0, 999), syncPowerStates(h));
     };
@@ -679,18 +718,14 @@ export async function generate({ size, seed = 42, out, hosts = 6, quiet = false 
   }
 
   function newInstances(t) {
-    let forced = false;
-    if (!traced && corpus.bytes >= target * 0.06) forced = true;
+    const forced = !traced && tracedPlan !== null && tracedPlan.due();
     const inst = startInstance(t, forced);
     const life = forced ? null : rng.chance(0.05) ? null : rng.int(2 * MIN, 2 * HOUR);
     if (forced) {
-      // Spread the traced instance over the rotated files: migrate near 30 %, delete near 70 %.
       traced = inst;
-      const rate = corpus.bytes / Math.max(1, t - START); // bytes per simulated ms so far
-      const tMig = t + Math.max(10 * MIN, (target * 0.30 - corpus.bytes) / rate);
-      const tDel = t + Math.max(20 * MIN, (target * 0.70 - corpus.bytes) / rate);
-      q.push(tMig, (tm) => migrate(tm, inst));
-      q.push(tDel, (td) => remove(td, inst));
+      const { migrateAt, deleteAt } = tracedPlan.times(t);
+      q.push(migrateAt, (tm) => migrate(tm, inst));
+      q.push(deleteAt, (td) => remove(td, inst));
     } else {
       if (rng.chance(0.3)) {
         const end = life ?? 12 * HOUR;
@@ -698,19 +733,60 @@ export async function generate({ size, seed = 42, out, hosts = 6, quiet = false 
       }
       if (life !== null) q.push(t + life, (td) => remove(td, inst));
     }
-    q.push(t + rng.int(5 * SEC, 60 * SEC), newInstances);
+    q.push(t + rng.int(newInstanceMs[0], newInstanceMs[1]), newInstances);
   }
 
-  q.push(START, apiPoll);
-  q.push(START + 57 * SEC, schedulerSync);
-  q.push(START + 2 * SEC, newInstances);
-  for (const h of computes) {
-    q.push(START + rng.int(0, 59) * SEC, resourceAudit(h));
-    q.push(START + rng.int(0, 600) * SEC, syncPowerStates(h));
-    q.push(START + rng.int(1, 1200) * SEC, imageCachePass(h));
-    q.push(START + HOUR + rng.int(0, 300) * SEC, usageAudit(h));
-    q.push(START + rng.int(1, 20) * HOUR, resourceError(h));
+  /** Queues the first of every recurring event; the driver then pops the queue. */
+  function start() {
+    q.push(START, apiPoll);
+    q.push(START + 57 * SEC, schedulerSync);
+    q.push(START + 2 * SEC, newInstances);
+    for (const h of computes) {
+      q.push(START + rng.int(0, 59) * SEC, resourceAudit(h));
+      q.push(START + rng.int(0, 600) * SEC, syncPowerStates(h));
+      q.push(START + rng.int(1, 1200) * SEC, imageCachePass(h));
+      q.push(START + HOUR + rng.int(0, 300) * SEC, usageAudit(h));
+      q.push(START + rng.int(1, 20) * HOUR, resourceError(h));
+    }
   }
+
+  return {
+    start, computes, images, project, newReq, userCtx, svcCtx, adminCtx, fetchBase, releaseBase,
+    get created() { return created; },
+    get traced() { return traced; },
+  };
+}
+
+export async function generate({ size, seed = 42, out, hosts = 6, quiet = false }) {
+  const target = typeof size === 'number' ? size : parseSize(size);
+  const rng = makeRng(seed);
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const corpus = new Corpus(out, target);
+  const q = new EventQueue();
+  const clock = { now: START, queue: q };
+  const started = process.hrtime.bigint();
+
+  const api = new Service(corpus, clock, 'api-1', 'nova-api', 'oslo', 25746);
+  const scheduler = new Service(corpus, clock, 'ctl-1', 'nova-scheduler', 'oslo', 25998);
+  const conductor = new Service(corpus, clock, 'ctl-1', 'nova-conductor', 'oslo-json', 26011);
+  const computeServices = Array.from({ length: hosts }, (_, i) => new Service(corpus, clock, `cp-${i + 1}`, 'nova-compute', FORMATS[i % FORMATS.length], 2900 + i * 17));
+  const cloud = makeCloud({
+    rng, clock, api, meta: api /* the metadata API logs to the same file */, scheduler, conductor, computeServices,
+    traced: {
+      due: () => corpus.bytes >= target * 0.06,
+      // Spread the traced instance over the rotated files: migrate near 30 %, delete near 70 %.
+      times: (t) => {
+        const rate = corpus.bytes / Math.max(1, t - START); // bytes per simulated ms so far
+        return {
+          migrateAt: t + Math.max(10 * MIN, (target * 0.30 - corpus.bytes) / rate),
+          deleteAt: t + Math.max(20 * MIN, (target * 0.70 - corpus.bytes) / rate),
+        };
+      },
+    },
+  });
+  cloud.start();
+  const { computes } = cloud;
 
   let simT = START;
   while (corpus.bytes < target && q.size > 0) {
@@ -731,11 +807,12 @@ export async function generate({ size, seed = 42, out, hosts = 6, quiet = false 
     }
   }
   files.sort((a, b) => a.path.localeCompare(b.path));
+  const traced = cloud.traced;
   const manifest = {
     generatorVersion: GENERATOR_VERSION, seed, sizeRequested: target, uncompressedBytes: corpus.bytes, diskBytes,
     out, hosts: ['api-1', 'ctl-1', ...computes.map((h) => h.name)],
     formats: Object.fromEntries(computes.map((h) => [h.name, h.svc.format]).concat([['api-1', 'oslo'], ['ctl-1/nova-scheduler', 'oslo'], ['ctl-1/nova-conductor', 'oslo-json']])),
-    instancesCreated: created,
+    instancesCreated: cloud.created,
     simulated: { from: new Date(START).toISOString(), to: new Date(simT).toISOString() },
     traced: traced && {
       id: traced.id, image: traced.image.id, baseFile: traced.image.base,

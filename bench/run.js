@@ -7,16 +7,18 @@
 // reference so that noise hits both alike. Sections whose piece is not built yet are skipped with
 // a message. See bench/README.md for what each row means.
 //
-// Options: --quick (16 and 64 MiB, finishes in under a minute), --sizes 256MiB,1GiB, --runs N,
-// --only trace,filter,parse,logger, --seed N, --json (also print the results as JSON).
+// Options: --quick (small corpora, finishes in about a minute), --sizes 128MiB,1GiB (trace corpora),
+// --filter-size 256MiB, --fleet-scale 1, --runs N, --only trace,filter,fleet,lnav,startup,parse,logger,
+// --seed N, --json (also print the results as JSON).
 
 import { spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { basename, join } from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { createGunzip } from 'node:zlib';
+import { ensureFleet } from './fleet.js';
 import { generate, GENERATOR_VERSION, parseSize } from './generate.js';
 import { median, rssMethod, runCommand, which } from './lib/measure.js';
 import { verifyCorpus } from './verify.js';
@@ -26,29 +28,40 @@ const ROOT = join(BENCH, '..');
 const BIN = join(ROOT, 'bin', 'instance-trace');
 const OUT = join(BENCH, 'out');
 const MiB = 2 ** 20;
+const NODE = process.execPath;
+const SECTIONS = ['trace', 'filter', 'fleet', 'lnav', 'startup', 'parse', 'logger'];
+/** The instance the fixtures under fixtures/cloud trace (as `npm run demo` does). */
+const FIXTURE_INSTANCE = '9a5c0bd0-8d0e-4f46-9a4e-3f8b7a1c2d11';
 
 // ---------------------------------------------------------------- options
 
 function parseArgs(argv) {
-  const o = { quick: false, sizes: null, runs: 3, only: null, seed: 42, json: false };
+  const o = { quick: false, sizes: null, filterSize: null, fleetScale: null, runs: 3, only: null, seed: 42, json: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const [k, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
     const val = () => inline ?? argv[++i];
     if (k === '--quick') o.quick = true;
     else if (k === '--sizes') o.sizes = val().split(',').map((s) => s.trim()).filter(Boolean);
+    else if (k === '--filter-size') o.filterSize = val().trim();
+    else if (k === '--fleet-scale') o.fleetScale = Number(val());
     else if (k === '--runs') o.runs = Number(val());
-    else if (k === '--only') o.only = new Set(val().split(','));
+    else if (k === '--only') o.only = new Set(val().split(',').map((s) => s.trim()).filter(Boolean));
     else if (k === '--seed') o.seed = Number(val());
     else if (k === '--json') o.json = true;
     else if (k === '--help' || k === '-h') {
-      process.stdout.write('usage: node bench/run.js [--quick] [--sizes 256MiB,1GiB] [--runs 3] [--only trace,filter,parse,logger] [--seed 42] [--json]\n');
+      process.stdout.write(`usage: node bench/run.js [--quick] [--sizes 128MiB,1GiB] [--filter-size 256MiB] [--fleet-scale 1] [--runs 3] [--only ${SECTIONS.join(',')}] [--seed 42] [--json]\n`);
       process.exit(0);
     } else throw new Error(`unknown option ${a} (try --help)`);
   }
-  o.sizes ??= o.quick ? ['16MiB', '64MiB'] : ['256MiB', '1GiB'];
+  o.sizes ??= o.quick ? ['16MiB', '64MiB'] : ['128MiB', '1GiB'];
+  o.filterSize ??= o.quick ? '64MiB' : '256MiB';
+  o.fleetScale ??= o.quick ? 1 / 16 : 1;
   if (!Number.isInteger(o.runs) || o.runs < 1) throw new Error('--runs must be a positive integer');
-  for (const s of o.sizes) parseSize(s);
+  if (!(o.fleetScale > 0 && o.fleetScale <= 4)) throw new Error('--fleet-scale must be in (0, 4]');
+  for (const s of [...o.sizes, o.filterSize]) parseSize(s);
+  const unknown = [...(o.only ?? [])].filter((s) => !SECTIONS.includes(s));
+  if (unknown.length) throw new Error(`--only: no section ${unknown.join(', ')} (sections: ${SECTIONS.join(', ')})`);
   return o;
 }
 
@@ -87,9 +100,10 @@ function machine() {
   const c = cpus();
   const grepV = spawnSync('grep', ['--version'], { encoding: 'utf8' }).stdout?.split('\n')[0] ?? 'grep ?';
   const rg = which('rg') ? spawnSync('rg', ['--version'], { encoding: 'utf8' }).stdout.split('\n')[0] : null;
+  const lnav = which('lnav') ? spawnSync('lnav', ['-V'], { encoding: 'utf8' }).stdout.trim() : null;
   return {
     cores: c.length, cpu: c[0]?.model.trim() ?? 'unknown', node: process.version,
-    memGiB: Math.round(totalmem() / 2 ** 30), grep: grepV, rg,
+    memGiB: Math.round(totalmem() / 2 ** 30), grep: grepV, rg, lnav,
   };
 }
 
@@ -135,14 +149,27 @@ async function concatenated(m) {
 // ---------------------------------------------------------------- measuring
 
 /**
+ * One run of a case. `c.setup()`, when given, prepares each run apart (e.g. a fresh HOME) and
+ * returns { env, cleanup }; neither it nor the cleanup is timed.
+ */
+async function runCase(c, method) {
+  const fresh = c.setup?.();
+  const env = c.env || fresh ? { ...process.env, ...c.env, ...fresh?.env } : process.env;
+  try {
+    return await runCommand(c.argv, { outFile: c.outFile, inFile: c.inFile, method, env });
+  } finally {
+    fresh?.cleanup();
+  }
+}
+
+/**
  * Runs each case once untimed, then `runs` rounds interleaving the cases; returns per case the
  * median wall, max peak RSS, last status and stderr. A case whose warm-up fails is marked skipped.
  */
 async function compare(cases, runs, method) {
   const res = new Map();
   for (const c of cases) {
-    const env = c.env ? { ...process.env, ...c.env } : process.env;
-    const w = await runCommand(c.argv, { outFile: c.outFile, inFile: c.inFile, method, env });
+    const w = await runCase(c, method);
     const ok = c.okStatus ? c.okStatus.includes(w.status) : w.status === 0;
     const firstErr = (w.stderr.trim().split('\n')[0] || '(no message)').slice(0, 140);
     // A command that wrote its answer but exited non-zero (e.g. a damaged input reported) is still
@@ -158,8 +185,7 @@ async function compare(cases, runs, method) {
     for (const c of cases) {
       const r = res.get(c.name);
       if (r.skipped) continue;
-      const env = c.env ? { ...process.env, ...c.env } : process.env;
-      const m = await runCommand(c.argv, { outFile: c.outFile, inFile: c.inFile, method, env });
+      const m = await runCase(c, method);
       r.walls.push(m.wall);
       r.rss.push(m.rssKiB);
       r.status = m.status;
@@ -223,8 +249,7 @@ async function benchTrace(corpora, opts, method, rows, facts) {
         row.goal = 'time ≤ 2.0× grep; RSS < 256 MiB';
         const timeOk = judge(ratio, { max: 2.0 });
         const rssOk = x.rssKiB ? judge(x.rssKiB / 1024, { max: 256 }) : 'RSS n/a';
-        const head = /: (\d+) records? \(([^)]*)\)/.exec(readFileSync(c.outFile, 'latin1').slice(0, 400));
-        row.result = `time ${timeOk}; RSS ${rssOk}${x.warning ? ` (${x.warning})` : ''}${head ? `; answer: ${head[1]} records (${head[2]})` : ''}`;
+        row.result = `time ${timeOk}; RSS ${rssOk}${x.warning ? ` (${x.warning})` : ''}${answerOf(c.outFile)}`;
         perSize.push({ label, bytes, rssKiB: x.rssKiB, ratio });
       }
       rows.push(row);
@@ -234,44 +259,214 @@ async function benchTrace(corpora, opts, method, rows, facts) {
   facts.traceCaveat = 'grep -F -r and rg (without -z) read the .gz files as compressed bytes and cannot find the id inside them; instance-trace decompresses them. `grep+zcat` and `rg -z` are the like-for-like references.';
 }
 
+/** "; answer: N records (…)" from the head of a trace's text output, or '' when it has none. */
+function answerOf(file) {
+  const head = /: (\d+) records? \(([^)]*)\)/.exec(readFileSync(file, 'latin1').slice(0, 400));
+  return head ? `; answer: ${head[1]} records (${head[2]})` : '';
+}
+
 function caseLabel(name) {
   return {
     grep: '`grep -F -r`', trace: '`instance-trace <id>`', 'grep+zcat': '`grep -F -r` + `zcat *.gz | grep -F`',
-    rg: '`rg -F`', 'rg -z': '`rg -F -z`', filter: '`instance-trace filter`', 'grep-filter': '`grep -F`',
+    rg: '`rg -F`', 'rg -z': '`rg -F -z`',
+    'filter <': '`instance-trace filter -i <id> < file`', 'grep-filter <': '`grep -F <id> < file`',
+    'filter |': '`cat file | instance-trace filter -i <id>`', 'grep-filter |': '`cat file | grep -F <id>`',
+    'zcat|grep': '`find … -name *.gz -exec zcat {} + | grep -F`', lnav: "`lnav -n -c ':filter-in <id>'`",
+    'node -e 0': '`node -e 0`', '--version': '`instance-trace --version`', 'small trace': '`instance-trace <id> <small file>`',
   }[name] ?? name;
 }
 
-async function benchFilter(corpora, opts, method, rows) {
-  if (!cliBuilt()) { rows.push(skipRow('filter', 'dist/cli/main.js missing')); return; }
+/**
+ * `instance-trace filter -i <id>` against `grep -F <id>` on one file of `--filter-size` holding a
+ * whole corpus, reading it both ways a stage does: stdin redirected from the file (`< file`) and
+ * through a pipe (`cat file |`). At the largest trace size too (pipe only), for the memory row.
+ */
+async function benchFilter(filterCorpus, largest, opts, method, rows) {
+  if (!cliBuilt()) { rows.push(skipRow('filter', 'dist/cli/main.js missing — run `npm run build`')); return; }
   const perSize = [];
-  for (const m of corpora) {
+  for (const m of largest.label === filterCorpus.label ? [filterCorpus] : [filterCorpus, largest]) {
     const file = await concatenated(m);
     const id = m.traced.id;
     const out = (n) => join(OUT, `filter-${m.label}-${n}.out`);
-    // Both read from cat through a pipe, as in a pipeline; wall time covers the whole pipeline.
-    const cases = [
-      { name: 'grep-filter', argv: ['sh', '-c', 'cat "$1" | grep -F "$0"', id, file], outFile: out('grep') },
-      { name: 'filter', argv: ['sh', '-c', 'cat "$1" | "$2" "$3" filter --instance "$0"', id, file, process.execPath, BIN], outFile: out('filter') },
-    ];
+    const modes = m === filterCorpus ? ['file', 'pipe'] : ['pipe'];
+    const cases = [];
+    for (const mode of modes) {
+      if (mode === 'file') {
+        cases.push({ name: 'grep-filter <', mode, argv: ['grep', '-F', id], inFile: file, outFile: out('grep-file') });
+        cases.push({ name: 'filter <', mode, argv: [NODE, BIN, 'filter', '-i', id], inFile: file, outFile: out('filter-file') });
+      } else {
+        // Wall time covers the whole pipeline, cat included, for both.
+        cases.push({ name: 'grep-filter |', mode, argv: ['sh', '-c', 'cat "$1" | grep -F "$0"', id, file], outFile: out('grep-pipe') });
+        cases.push({ name: 'filter |', mode, argv: ['sh', '-c', 'cat "$1" | "$2" "$3" filter -i "$0"', id, file, NODE, BIN], outFile: out('filter-pipe') });
+      }
+    }
     note(`filter ${m.label}: ${cases.map((c) => c.name).join(', ')} × ${opts.runs} …`);
     const r = await compare(cases, opts.runs, method);
-    const grep = r.get('grep-filter');
-    const input = `${m.label} stream (one file, all formats)`;
-    for (const c of cases) {
-      const x = r.get(c.name);
-      if (x.skipped) { rows.push(skipRow('filter', `${c.name} on ${m.label}: ${x.skipped}`)); continue; }
-      const ratio = grep.wall / x.wall; // throughput ratio
-      if (c.name === 'filter') perSize.push({ label: m.label, bytes: m.uncompressedBytes, rssKiB: x.rssKiB });
-      rows.push({
-        bench: 'filter', case: caseLabel(c.name), input, seconds: x.wall, throughput: fmtMBs(m.uncompressedBytes, x.wall),
-        ratio: c.name === 'filter' ? `${ratio.toFixed(2)}× grep's MiB/s` : '1.00× (ref)', rss: fmtMiB(x.rssKiB),
-        goal: c.name === 'filter' ? '≥ 0.33× grep' : '',
-        result: c.name === 'filter' ? `${judge(ratio, { min: 1 / 3 })}${x.warning ? ` (${x.warning})` : ''}` : '',
-        lines: countLines(c.outFile),
-      });
+    for (const mode of modes) {
+      const [g, f] = cases.filter((c) => c.mode === mode);
+      const grep = r.get(g.name);
+      const input = `${m.label} file (all formats), ${mode === 'file' ? '`< file`' : '`cat file |`'}`;
+      for (const c of [g, f]) {
+        const x = r.get(c.name);
+        if (x.skipped) { rows.push(skipRow('filter', `${caseLabel(c.name)} on ${m.label}: ${x.skipped}`)); continue; }
+        const isRef = c === g;
+        const ratio = grep.wall / x.wall; // throughput ratio
+        if (!isRef && mode === 'pipe') perSize.push({ label: m.label, bytes: m.uncompressedBytes, rssKiB: x.rssKiB });
+        rows.push({
+          bench: 'filter', case: caseLabel(c.name), input, seconds: x.wall, throughput: fmtMBs(m.uncompressedBytes, x.wall),
+          ratio: isRef ? '1.00× (ref)' : `${ratio.toFixed(2)}× grep's MiB/s`, rss: fmtMiB(x.rssKiB),
+          goal: isRef ? '' : '≥ 0.33× grep',
+          result: isRef ? `${countLines(c.outFile)} lines` : `${judge(ratio, { min: 1 / 3 })}; ${countLines(c.outFile)} lines${x.warning ? ` (${x.warning})` : ''}`,
+          lines: countLines(c.outFile),
+        });
+      }
     }
   }
   if (perSize.length >= 2) rows.push(growthRow('filter', perSize));
+}
+
+/** "N lines" for a reference's output, flagged when it is not the count the corpus promises. */
+function linesCheck(file, expected) {
+  const n = countLines(file);
+  return n === expected ? `${n} lines (= the corpus's ${expected})` : `⚠ ${n} lines, the corpus says ${expected}`;
+}
+
+/**
+ * The fleet (bench/fleet.js): one cloud's collected logs, 25 plain files, and the same as .gz.
+ * `instance-trace <id> <root>` against `grep -F -r` on the plain set (goal ≤ 2×) and against
+ * `zcat`-then-`grep -F` on the gzip set (goal ≤ 1.5×); rg (-z) for information.
+ */
+async function benchFleet(fleet, opts, method, rows) {
+  if (!cliBuilt()) { rows.push(skipRow('fleet', 'dist/cli/main.js missing — run `npm run build`')); return; }
+  const id = fleet.traced.id;
+  const plain = join(fleet.out, fleet.plain);
+  const gz = join(fleet.out, fleet.gz);
+  const out = (n) => join(OUT, `${fleet.label}-${n}.out`);
+  const rg = which('rg');
+  const cases = [
+    { name: 'grep', set: 'plain', argv: ['grep', '-F', '-r', id, plain], outFile: out('grep') },
+    { name: 'trace', set: 'plain', argv: [NODE, BIN, id, plain], outFile: out('trace'), env: { NO_COLOR: '1' } },
+    { name: 'zcat|grep', set: 'gz', argv: ['sh', '-c', 'find "$1" -type f -name "*.gz" -exec zcat {} + | grep -F "$0"', id, gz], outFile: out('zcat-grep') },
+    { name: 'trace', set: 'gz', argv: [NODE, BIN, id, gz], outFile: out('trace-gz'), env: { NO_COLOR: '1' } },
+  ];
+  if (rg) {
+    // --no-ignore: bench/corpus is git-ignored and rg would skip it.
+    cases.push({ name: 'rg', set: 'plain', argv: ['rg', '-F', '--no-ignore', '--hidden', id, plain], outFile: out('rg') });
+    cases.push({ name: 'rg -z', set: 'gz', argv: ['rg', '-F', '-z', '--no-ignore', '--hidden', id, gz], outFile: out('rg-z') });
+  } else {
+    rows.push(skipRow('fleet', 'rg not installed (`apt-get install ripgrep`): its information rows are left out'));
+  }
+  for (const c of cases) c.key = `${c.name} ${c.set}`;
+  note(`fleet ${fleet.label}: ${cases.map((c) => c.key).join(', ')} × ${opts.runs} …`);
+  const r = await compare(cases.map((c) => ({ ...c, name: c.key })), opts.runs, method);
+  const bytes = fleet.uncompressedBytes;
+  const mib = (n) => `${(n / MiB).toFixed(0)} MiB`;
+  const sets = {
+    plain: { ref: 'grep plain', goal: 2.0, input: `${fleet.label}: ${fleet.files.length} plain files, ${mib(bytes)}` },
+    gz: { ref: 'zcat|grep gz', goal: 1.5, input: `${fleet.label}: ${fleet.files.length} .gz files, ${mib(fleet.gzBytes)} (${mib(bytes)} inflated)` },
+  };
+  for (const [set, { ref, goal, input }] of Object.entries(sets)) {
+    const refRes = r.get(ref);
+    const refName = ref.split(' ')[0];
+    for (const c of cases.filter((k) => k.set === set)) {
+      const x = r.get(c.key);
+      if (x.skipped) { rows.push(skipRow('fleet', `${caseLabel(c.name)} on the ${set} set: ${x.skipped}`)); continue; }
+      if (refRes.skipped) continue;
+      const isRef = c.key === ref;
+      const ratio = x.wall / refRes.wall;
+      const row = {
+        bench: 'fleet', case: `${caseLabel(c.name)}${set === 'gz' && c.name === 'trace' ? ' on .gz' : ''}`, input,
+        seconds: x.wall, throughput: fmtMBs(bytes, x.wall), ratio: isRef ? '1.00× (ref)' : `${ratio.toFixed(2)}× ${refName}`,
+        rss: fmtMiB(x.rssKiB), goal: '', result: '', lines: countLines(c.outFile),
+      };
+      if (isRef) row.result = linesCheck(c.outFile, fleet.traced.lines);
+      else if (c.name === 'trace') {
+        row.goal = `time ≤ ${goal.toFixed(1)}× ${refName}`;
+        row.result = `${judge(ratio, { max: goal })}${x.warning ? ` (${x.warning})` : ''}${answerOf(c.outFile)}`;
+      } else row.result = linesCheck(c.outFile, fleet.traced.lines);
+      rows.push(row);
+    }
+  }
+}
+
+/** A HOME of its own for one lnav run: lnav keeps formats, sessions and indexes under it. */
+function freshHome() {
+  const home = mkdtempSync(join(tmpdir(), 'it-bench-lnav-'));
+  return { env: { HOME: home, XDG_CONFIG_HOME: join(home, '.config') }, cleanup: () => rmSync(home, { recursive: true, force: true }) };
+}
+
+/**
+ * lnav headless on the fleet's plain files, `:filter-in <id>`, against instance-trace on the same
+ * root. Goal: instance-trace ≥ 10× faster. Every lnav run starts from an empty HOME (no state
+ * from the last run). lnav's output must be grep's lines exactly, or it did not read and filter
+ * every file and the time means nothing.
+ */
+async function benchLnav(fleet, opts, method, rows) {
+  if (!which('lnav')) { rows.push(skipRow('lnav', 'lnav not installed (`apt-get install lnav`): row left out')); return; }
+  if (!cliBuilt()) { rows.push(skipRow('lnav', 'dist/cli/main.js missing — run `npm run build`')); return; }
+  const id = fleet.traced.id;
+  const plain = join(fleet.out, fleet.plain);
+  const out = (n) => join(OUT, `${fleet.label}-${n}.out`);
+  const cases = [
+    { name: 'trace', argv: [NODE, BIN, id, plain], outFile: out('trace-vs-lnav'), env: { NO_COLOR: '1' } },
+    // Headless (-n): load every file, run the command, print the view (the kept lines) and exit.
+    { name: 'lnav', argv: ['lnav', '-n', '-c', `:filter-in ${id}`, ...fleet.files.map((f) => join(plain, f.path))], outFile: out('lnav'), setup: freshHome },
+  ];
+  note(`lnav ${fleet.label}: ${cases.map((c) => c.name).join(', ')} × ${opts.runs} …`);
+  const r = await compare(cases, opts.runs, method);
+  const trace = r.get('trace');
+  const lnav = r.get('lnav');
+  const input = `${fleet.label}: ${fleet.files.length} plain files, ${(fleet.uncompressedBytes / MiB).toFixed(0)} MiB`;
+  if (trace.skipped) { rows.push(skipRow('lnav', `instance-trace: ${trace.skipped}`)); return; }
+  rows.push({
+    bench: 'lnav', case: caseLabel('trace'), input, seconds: trace.wall, throughput: fmtMBs(fleet.uncompressedBytes, trace.wall),
+    ratio: '1.00× (ref)', rss: fmtMiB(trace.rssKiB), goal: '', result: answerOf(cases[0].outFile).replace(/^; /, ''),
+  });
+  if (lnav.skipped) { rows.push(skipRow('lnav', `lnav: ${lnav.skipped}`)); return; }
+  const sorted = (text) => text.split('\n').filter(Boolean).sort().join('\n');
+  const grepped = spawnSync('grep', ['-F', '-r', '-h', id, plain], { encoding: 'latin1', maxBuffer: 64 * MiB }).stdout ?? '';
+  const same = sorted(readFileSync(cases[1].outFile, 'latin1')) === sorted(grepped);
+  const n = countLines(cases[1].outFile);
+  const expected = grepped.split('\n').filter(Boolean).length;
+  const speedup = lnav.wall / trace.wall;
+  rows.push({
+    bench: 'lnav', case: caseLabel('lnav'), input: `${input}, fresh HOME each run`, seconds: lnav.wall,
+    throughput: fmtMBs(fleet.uncompressedBytes, lnav.wall), ratio: `takes ${speedup.toFixed(2)}× instance-trace's time`,
+    rss: fmtMiB(lnav.rssKiB), goal: 'instance-trace ≥ 10× faster',
+    result: same
+      ? `${judge(speedup, { min: 10 })}; output = grep's ${n} lines${lnav.warning ? ` (${lnav.warning})` : ''}`
+      : `not judged: lnav wrote ${n} lines, not grep's ${expected} — it did not read or filter every file`,
+  });
+}
+
+/**
+ * Start-up cost: `instance-trace --version`, and a trace of one small file, against `node -e 0`
+ * (a bare Node start). More runs than elsewhere: each takes tens of ms.
+ */
+async function benchStartup(opts, method, rows) {
+  if (!cliBuilt()) { rows.push(skipRow('startup', 'dist/cli/main.js missing — run `npm run build`')); return; }
+  const runs = Math.max(opts.runs, opts.quick ? 10 : 20);
+  const small = join(ROOT, 'fixtures', 'cloud', 'cp-1');
+  const out = (n) => join(OUT, `startup-${n}.out`);
+  const cases = [
+    { name: 'node -e 0', argv: [NODE, '-e', '0'], outFile: out('node') },
+    { name: '--version', argv: [NODE, BIN, '--version'], outFile: out('version'), goal: 1.5 },
+  ];
+  if (existsSync(small)) cases.push({ name: 'small trace', argv: [NODE, BIN, FIXTURE_INSTANCE, small], outFile: out('small'), env: { NO_COLOR: '1' }, goal: 2.5 });
+  else rows.push(skipRow('startup', 'fixtures/cloud/cp-1 missing: the small-trace row is left out'));
+  note(`startup: ${cases.map((c) => c.name).join(', ')} × ${runs} …`);
+  const r = await compare(cases, runs, method);
+  const ref = r.get('node -e 0');
+  for (const c of cases) {
+    const x = r.get(c.name);
+    if (x.skipped) { rows.push(skipRow('startup', `${caseLabel(c.name)}: ${x.skipped}`)); continue; }
+    const ratio = x.wall / ref.wall;
+    rows.push({
+      bench: 'startup', case: caseLabel(c.name), input: c.name === 'small trace' ? `fixtures/cloud/cp-1, median of ${runs}` : `median of ${runs}`,
+      seconds: x.wall, throughput: '', ratio: c.goal ? `${ratio.toFixed(2)}× node -e 0` : '1.00× (ref)', rss: fmtMiB(x.rssKiB),
+      goal: c.goal ? `≤ ${c.goal}× node -e 0` : '', result: c.goal ? `${judge(ratio, { max: c.goal })}${x.warning ? ` (${x.warning})` : ''}` : '',
+    });
+  }
 }
 
 /** Peak RSS of the smallest vs the largest corpus: the "flat memory" goal. */
@@ -373,14 +568,43 @@ async function main() {
     facts.verify = v;
     note(`corpus check (${corpora[0].label}): ${v.summary}`);
   }
-  if (want('trace')) await benchTrace(corpora, opts, method, rows, facts);
-  if (want('filter')) await benchFilter(corpora, opts, method, rows);
-  if (want('parse')) benchParse(corpora, opts, rows);
-  if (want('logger')) benchLogger(opts, rows);
+  let fleet = null;
+  if (want('fleet') || want('lnav')) {
+    note(`fleet (scale ${opts.fleetScale}): reusing bench/corpus/fleet-* when its manifest matches, else generating (~1 min at scale 1) …`);
+    const m = await ensureFleet({ scale: opts.fleetScale, seed: opts.seed, quiet: true });
+    fleet = { ...m, label: basename(m.out) };
+    facts.fleet = `${fleet.label}: api-1/nova-api.log ${(fleet.shape.apiBytes / MiB).toFixed(1)} MiB + ${fleet.shape.computes} × cp-N/nova-compute.log ${(fleet.shape.computeBytes / MiB).toFixed(2)} MiB, oslo text, ${fleet.instancesCreated} instances over ${fleet.simulated.from.slice(0, 10)} → ${fleet.simulated.to.slice(0, 10)}; traced ${fleet.traced.id} named in ${fleet.traced.lines} lines on ${fleet.traced.hosts.join(', ')}; the .gz set is the same files gzipped (-6) as <service>.log.1.gz.`;
+  }
 
-  const machineLine = `Machine: ${mach.cores} cores, ${mach.cpu}, ${mach.memGiB} GiB RAM, Node ${mach.node}, ${mach.grep}${mach.rg ? `, ${mach.rg}` : ', rg not installed'}; peak RSS via ${method === 'gnu-time' ? 'GNU time %M (ru_maxrss)' : '/proc/<pid>/status VmHWM polling'}; median of ${opts.runs} runs after one warm-up; load average ${loadBefore.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end (other jobs share the cores); ${new Date().toISOString().slice(0, 16)}Z.`;
+  // Each section's wall time goes to stderr and the JSON: what to trim when a run gets long.
+  facts.sectionSeconds = {};
+  const section = async (name, fn) => {
+    if (!want(name)) return;
+    const t0 = Date.now();
+    await fn();
+    facts.sectionSeconds[name] = (Date.now() - t0) / 1000;
+    note(`${name} took ${facts.sectionSeconds[name].toFixed(0)} s`);
+  };
+  await section('trace', () => benchTrace(corpora, opts, method, rows, facts));
+  await section('filter', async () => {
+    const filterCorpus = corpora.find((m) => m.label === opts.filterSize) ?? { ...(await ensureCorpus(opts.filterSize, opts.seed)), label: opts.filterSize };
+    const largest = corpora.reduce((a, b) => (b.uncompressedBytes > a.uncompressedBytes ? b : a));
+    await benchFilter(filterCorpus, largest.uncompressedBytes > filterCorpus.uncompressedBytes ? largest : filterCorpus, opts, method, rows);
+  });
+  await section('fleet', () => benchFleet(fleet, opts, method, rows));
+  await section('lnav', async () => {
+    await benchLnav(fleet, opts, method, rows);
+    facts.lnav = 'lnav runs headless (`lnav -n -c \':filter-in <id>\' <the 25 files>`, its kept lines printed to the output file) with HOME and XDG_CONFIG_HOME set to a new empty folder for every run, removed after it (untimed): lnav keeps its formats, session state and file indexes there, so every run starts cold the same way; the file contents are in the page cache for it as for the others.';
+  });
+  await section('startup', () => benchStartup(opts, method, rows));
+  await section('parse', async () => benchParse(corpora, opts, rows));
+  await section('logger', async () => benchLogger(opts, rows));
+
+  const machineLine = `Machine: ${mach.cores} cores, ${mach.cpu}, ${mach.memGiB} GiB RAM, Node ${mach.node}, ${mach.grep}${mach.rg ? `, ${mach.rg}` : ', rg not installed'}${mach.lnav ? `, ${mach.lnav}` : ', lnav not installed'}; peak RSS via ${method === 'gnu-time' ? 'GNU time %M (ru_maxrss)' : '/proc/<pid>/status VmHWM polling'}; median of ${opts.runs} runs after one warm-up (start-up rows: of the count shown), ratios from the same run; load average ${loadBefore.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end (other jobs share the cores); ${new Date().toISOString().slice(0, 16)}Z.`;
   const md = [table(rows), '', machineLine];
   if (facts.traceCaveat) md.push('', `Note: ${facts.traceCaveat}`);
+  if (facts.fleet) md.push('', `Fleet: ${facts.fleet}`);
+  if (facts.lnav) md.push('', `lnav: ${facts.lnav}`);
   if (facts.verify) md.push('', `Corpus check: ${facts.verify.summary}`);
   const text = md.join('\n');
   process.stdout.write(`${text}\n`);
