@@ -161,7 +161,8 @@ const STDIN_SOURCE: SourceFile = { path: '-', display: '-', host: null, service:
 async function* readInputs(sources: readonly SourceFile[], io: CliIO, warn: (w: SourceWarning) => void, stopped: ReadonlySet<SourceFile> = new Set()): AsyncGenerator<FilterInput> {
   for (const source of sources) {
     try {
-      for await (const chunk of readSourceChunks(source, { stdin: io.stdin, chunkSize: READ_CHUNK, onWarning: warn })) {
+      // Recycled chunks: the stage copies each into its scanner before reading the one after next.
+      for await (const chunk of readSourceChunks(source, { stdin: io.stdin, chunkSize: READ_CHUNK, onWarning: warn, recycle: true })) {
         yield { kind: 'data', source, chunk };
         if (stopped.has(source)) break; // nothing but damage: the engine gave it up
       }

@@ -5,7 +5,7 @@
  * sockets are refused: /dev/zero would never end.
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { createReadStream, readSync, type Stats } from 'node:fs';
+import { createReadStream, fstatSync, readSync, statSync, type Stats } from 'node:fs';
 import { Readable } from 'node:stream';
 import type { SourceFile, SourceWarning } from './source.js';
 import { bomLength, decodeText, ENCODING_SAMPLE, isUtf16, textEncoding, Utf16Reader } from './encoding.js';
@@ -61,6 +61,15 @@ export function refusedFileMessage(kind: string): string {
   return `not a regular file or pipe (${kind})`;
 }
 
+/** Standard input is a regular file (`< file`), readable from its start as /dev/stdin. */
+function stdinIsFile(): boolean {
+  try {
+    return fstatSync(0).isFile() && statSync('/dev/stdin').isFile();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Opens a source for reading; throws (with the system's message, or saying what kind of file it
  * is when that is not a regular file or named pipe) when it cannot be read.
@@ -68,6 +77,8 @@ export function refusedFileMessage(kind: string): string {
 export async function openSource(source: SourceFile, options: OpenOptions = {}): Promise<ByteReader> {
   const range = options.range;
   if (source.path === '-') {
+    // `< file`: read the file itself with positional reads, not through a stream of small chunks.
+    if ((options.stdin ?? process.stdin) === process.stdin && stdinIsFile()) return openSource({ ...source, path: '/dev/stdin' }, options);
     if (range !== undefined) throw new NotSeekableError(`${source.display}: standard input cannot be read from an offset`);
     return openStream(options.stdin ?? process.stdin, source, options);
   }
@@ -103,16 +114,21 @@ export async function openSource(source: SourceFile, options: OpenOptions = {}):
   }
 }
 
-/** Yields fresh decompressed chunks of a source (each its own Buffer; safe to keep). */
+/**
+ * Yields decompressed chunks of a source. Each is its own Buffer, safe to keep; with `recycle`,
+ * a chunk's memory is reused three chunks later (a consumer that copies each chunk before asking
+ * for the one after next saves a fresh, page-faulting allocation per chunk).
+ */
 export async function* readSourceChunks(
   source: SourceFile,
-  options: OpenOptions & { chunkSize?: number } = {},
+  options: OpenOptions & { chunkSize?: number; recycle?: boolean } = {},
 ): AsyncGenerator<Buffer> {
   const reader = await openSource(source, options);
   const size = options.chunkSize ?? 256 * 1024;
+  const ring = options.recycle === true ? [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)] : null;
   try {
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(size);
+    for (let i = 0; ; i++) {
+      const chunk = ring === null ? Buffer.allocUnsafe(size) : ring[i % ring.length]!;
       const n = await reader.read(chunk, 0, size);
       if (n === 0) return;
       yield n === size ? chunk : chunk.subarray(0, n);
