@@ -20,15 +20,18 @@
  *   writes after a crash's NUL hole is found whole). A source of nothing but damage is stopped
  *   after GARBAGE_ONLY_LIMIT bytes, and any source after DAMAGE_LIMIT bytes of one stretch.
  *
- * Positions are window indexes; "kept" offsets count the bytes the window kept (damage removed,
- * long lines' middles dropped) from the start of the input, and `gaps` maps them back to offsets
- * and line numbers of the input itself.
+ * The window (src/sources/window.ts) holds the bytes and maps its positions to offsets and line
+ * numbers of the input; the scanner holds what framing needs: where the search is, the record
+ * held, the damage still open.
  */
 import type { RecordStartTest, SourceWarning } from './source.js';
 import { NeedleSet } from './needles.js';
 import { nextDamage, damageEnd } from './damage.js';
 import { RawRecord } from './raw-record.js';
-import { countNewlines, describeSize, keptHeadBytes, lineForStartTest } from './lines.js';
+import { countNewlines, describeSize, keptHeadBytes } from './lines.js';
+import { LineWindow, type ScanView } from './window.js';
+
+export type { ScanView } from './window.js';
 
 export interface ScanLimits {
   /** Longer lines are cut in decoded text (and, in the trace, in what is kept). Default 64 KiB. */
@@ -60,19 +63,6 @@ export interface ScannerOptions extends ScanLimits {
   onRecord: (record: RawRecord) => void;
   /** Sees each stretch of complete lines buf[start, end) before it is searched (checkpoints). */
   onLines?: (view: ScanView, start: number, end: number) => void;
-}
-
-/** What an observer of complete lines may ask of the window. */
-export interface ScanView {
-  readonly buffer: Buffer;
-  /** The line at buf[start, end) as the record-start test sees it. */
-  lineText(start: number, end: number): string;
-  /** Offset in the input of window position `pos`. */
-  inputOffset(pos: number): number;
-  /** 1-based line number of window position `pos`. */
-  lineAt(pos: number): number;
-  /** Window position of the first byte at or after input offset `offset`, if within buf[from, to). */
-  positionOf(offset: number, from: number, to: number): number;
 }
 
 export interface ScanStats {
@@ -123,15 +113,7 @@ interface LongLine {
   tail: Buffer;
 }
 
-interface Gap {
-  /** Kept offset right after the removed bytes. */
-  at: number;
-  /** Bytes and lines removed at or before it, cumulative. */
-  bytes: number;
-  lines: number;
-}
-
-export class Scanner implements ScanView {
+export class Scanner {
   readonly stats: ScanStats = { bytes: 0, hits: 0, records: 0, cutLines: 0, longRecords: 0, damagedStretches: 0, damagedBytes: 0, stopped: false };
   readonly #o: ScannerOptions;
   readonly #needles: NeedleSet | null;
@@ -141,18 +123,7 @@ export class Scanner implements ScanView {
   readonly #retainBytes: number;
   readonly #readSize: number;
   readonly #passLongLines: boolean;
-  readonly #lineNumbers: boolean;
-  #buf: Buffer;
-  #len = 0;
-  /** Kept offset of buf[0]. */
-  #keptBase = 0;
-  readonly #startOffset: number;
-  /** buf[0] begins a line; and it is the start of the input (or range): a first line there is a record's first. */
-  #lineStartAtZero = true;
-  #atInputStart = true;
-  /** Line cursor: true line number at window position #countedAt. */
-  #countedAt = 0;
-  #countedLine: number;
+  readonly #w: LineWindow;
   /** First position not yet processed; a line start unless #midLineAt says otherwise. */
   #searchFrom = 0;
   /** #searchFrom is inside a line whose head went out or was dropped (pass-through). */
@@ -165,11 +136,6 @@ export class Scanner implements ScanView {
   #knownStart = 0;
   #held: Held | null = null;
   #longLine: LongLine | null = null;
-  /** Kept offsets of lines of which only the head is kept: their length, and whether a needle was in them. */
-  readonly #cutLines = new Map<number, { total: number; hit: boolean }>();
-  /** Kept offsets where text resumes after damage: a record boundary. */
-  #breaks: number[] = [];
-  readonly #gaps: Gap[] = [];
   /** The damaged stretch still going on at the end of the bytes seen: its input offset and bytes so far. */
   #openDamage: { offset: number; bytes: number } | null = null;
   readonly #warned = new Set<string>();
@@ -183,40 +149,31 @@ export class Scanner implements ScanView {
     this.#retainBytes = Math.max(0, options.retainBytes ?? 1024 * 1024);
     this.#readSize = Math.max(1, options.readSize ?? 1024 * 1024);
     this.#passLongLines = options.passLongLines ?? false;
-    this.#lineNumbers = options.lineNumbers ?? true;
-    this.#startOffset = options.startOffset ?? 0;
-    this.#countedLine = options.firstLine ?? 1;
     // The trace holds a record whole up to its limit; the filter passes a big one on in pieces as the window fills.
     const held = this.#passLongLines ? 0 : this.#maxRecordBytes;
     const capacity = this.#retainBytes + held + keptHeadBytes(this.#maxLineBytes) + 2 * this.#readSize + (this.#needles?.overlap ?? 0) + 64;
-    this.#buf = takeWindow(capacity);
+    this.#w = new LineWindow(capacity, options.startOffset ?? 0, options.firstLine ?? 1, this.#maxLineBytes, options.lineNumbers ?? true);
   }
 
   /** Gives the window back for the next scanner (the driver is done with this one and its records). */
   release(): void {
-    giveWindow(this.#buf);
-    this.#buf = Buffer.alloc(0);
-    this.#len = 0;
+    this.#w.release();
   }
 
-  get buffer(): Buffer {
-    return this.#buf;
-  }
-
-  /** Bytes in the window. */
-  get length(): number {
-    return this.#len;
+  /** The window, for a look at what is left in it at the end (the last record start). */
+  get window(): ScanView & { readonly length: number } {
+    return this.#w;
   }
 
   /** True while a record is held (waiting for the next record start) or bytes wait for their line's end. */
   get pending(): boolean {
-    return this.#held !== null || this.#len > this.#searchFrom;
+    return this.#held !== null || this.#w.length > this.#searchFrom;
   }
 
   /** Free space for the next bytes (at least readSize unless stopped); write there, then commit. */
   room(): { buffer: Buffer; offset: number; length: number } {
-    if (this.#buf.length - this.#len < this.#readSize) this.#makeRoom();
-    return { buffer: this.#buf, offset: this.#len, length: this.#buf.length - this.#len };
+    if (this.#w.free < this.#readSize) this.#makeRoom();
+    return { buffer: this.#w.buffer, offset: this.#w.length, length: this.#w.free };
   }
 
   /** Copies a chunk in (in pieces when it is larger than the room). */
@@ -236,20 +193,20 @@ export class Scanner implements ScanView {
     if (n <= 0 || this.stats.stopped) return;
     this.stats.bytes += n;
     if (this.#longLine !== null) {
-      n = this.#absorbLongLine(this.#len, n);
+      n = this.#absorbLongLine(this.#w.length, n);
       if (this.#longLine !== null) return;
     }
-    this.#len += n;
-    const last = this.#buf.subarray(this.#searchFrom, this.#len).lastIndexOf(NEWLINE);
+    this.#w.length += n;
+    const last = this.#w.buffer.subarray(this.#searchFrom, this.#w.length).lastIndexOf(NEWLINE);
     if (last !== -1) this.#processTo(this.#searchFrom + last + 1, false);
   }
 
   /** End of input: the last line is complete even without a newline; the held record goes out. */
   end(): void {
     if (this.#longLine !== null) this.#endLongLine(this.#longLine);
-    if (!this.stats.stopped) this.#processTo(this.#len, true);
+    if (!this.stats.stopped) this.#processTo(this.#w.length, true);
     this.#closeDamage();
-    if (this.#held !== null) this.#emitHeld(this.#len, false);
+    if (this.#held !== null) this.#emitHeld(this.#w.length, false);
     this.#held = null;
   }
 
@@ -262,48 +219,18 @@ export class Scanner implements ScanView {
     this.#knownStart = this.#searchFrom;
   }
 
-  lineText(start: number, end: number): string {
-    return lineForStartTest(this.#buf, start, end, this.#maxLineBytes);
-  }
-
-  inputOffset(pos: number): number {
-    const kept = this.#keptBase + pos;
-    return this.#startOffset + kept + (this.#gapBefore(kept)?.bytes ?? 0);
-  }
-
-  positionOf(offset: number, from: number, to: number): number {
-    // inputOffset grows with the position, never slower: search between from and the gapless guess.
-    let low = from;
-    let high = Math.min(to, from + Math.max(0, offset - this.inputOffset(from)));
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (this.inputOffset(mid) >= offset) high = mid;
-      else low = mid + 1;
-    }
-    return low;
-  }
-
-  lineAt(pos: number): number {
-    if (!this.#lineNumbers) return 0;
-    const buf = this.#buf;
-    if (pos >= this.#countedAt) this.#countedLine += countNewlines(buf, this.#countedAt, pos) + this.#gapLines(this.#countedAt, pos);
-    else this.#countedLine -= countNewlines(buf, pos, this.#countedAt) + this.#gapLines(pos, this.#countedAt);
-    this.#countedAt = pos;
-    return this.#countedLine;
-  }
-
   // ---------------------------------------------------------------- processing complete lines
 
   /** Processes the lines in buf[#searchFrom, end) (complete, or the last ones at the end of input). */
   #processTo(end: number, endOfInput: boolean): void {
     end = this.#clearDamage(end, endOfInput);
     let at = this.#searchFrom;
-    if (!endOfInput && end > at && this.#buf[end - 1] !== NEWLINE) end = this.#lineStart(end);
+    if (!endOfInput && end > at && this.#w.buffer[end - 1] !== NEWLINE) end = this.#w.lineStart(end);
     if (at >= end) return;
-    this.#o.onLines?.(this, at, end);
+    this.#o.onLines?.(this.#w, at, end);
     if (this.#midLine) {
       // The rest of a line whose head went out (in a held piece) or was dropped.
-      const lineEnd = this.#lineEnd(at, end);
+      const lineEnd = this.#w.lineEnd(at, end);
       const next = lineEnd < end ? lineEnd + 1 : end;
       const held = this.#held;
       if (held !== null && held.openLine) {
@@ -314,8 +241,8 @@ export class Scanner implements ScanView {
       this.#midLine = false;
     }
     // Every hit of the stretch at once: one scan per needle, however many hits it has.
-    const hits = this.#needles === null ? null : this.#needles.all(this.#buf, at, end);
-    if (hits !== null && this.#cutLines.size > 0) this.#addCutLineHits(hits, at, end);
+    const hits = this.#needles === null ? null : this.#needles.all(this.#w.buffer, at, end);
+    if (hits !== null && this.#w.hasCutLines) this.#addCutLineHits(hits, at, end);
     let next = 0;
     while (at < end) {
       const held = this.#held;
@@ -338,10 +265,9 @@ export class Scanner implements ScanView {
   /** Adds the lines in buf[from, end) cut in the window with a needle in their dropped part (kept sorted). */
   #addCutLineHits(hits: number[], from: number, end: number): void {
     let added = false;
-    for (const [kept, cut] of this.#cutLines) {
-      const pos = kept - this.#keptBase;
-      if (cut.hit && pos >= from && pos < end) {
-        hits.push(pos);
+    for (const cut of this.#w.cutLinesIn(from, end)) {
+      if (cut.hit) {
+        hits.push(cut.pos);
         added = true;
       }
     }
@@ -350,17 +276,17 @@ export class Scanner implements ScanView {
 
   /** Frames the record holding the hit at `hit` (buf[., end) complete lines); returns where its lines so far end. */
   #frameHit(hit: number, end: number): number {
-    const buf = this.#buf;
-    const hitLine = this.#lineStart(hit);
+    const buf = this.#w.buffer;
+    const hitLine = this.#w.lineStart(hit);
     let start = hitLine;
     let lines = 1;
     let found = false;
     for (;;) {
-      if (start === this.#knownStart || this.#isBreak(start) || (this.#isLineStart(start) && this.#o.isRecordStart(this.lineText(start, this.#lineEnd(start, end))))) {
+      if (start === this.#knownStart || this.#w.isBreak(start) || (this.#w.isLineStart(start) && this.#o.isRecordStart(this.#w.lineText(start, this.#w.lineEnd(start, end))))) {
         found = true;
         break;
       }
-      if (start === 0 && this.#atInputStart && this.#lineStartAtZero) {
+      if (start === 0 && this.#w.atInputStart) {
         found = true; // the input's first line: whatever it is, nothing came before it
         break;
       }
@@ -371,11 +297,11 @@ export class Scanner implements ScanView {
     }
     if (!found) {
       this.#longRecord('head', start === 0
-        ? `a matching record began before the ${this.#retainBytes}-byte window; passed on from line ${this.lineAt(start)}`
-        : `a matching record has more than ${this.#maxRecordLines} lines before the match; passed on from line ${this.lineAt(start)}`);
+        ? `a matching record began before the ${this.#retainBytes}-byte window; passed on from line ${this.#w.lineAt(start)}`
+        : `a matching record has more than ${this.#maxRecordLines} lines before the match; passed on from line ${this.#w.lineAt(start)}`);
     }
-    this.#held = { start, firstLine: this.lineAt(start), lines: lines - 1, continued: !found, openLine: false };
-    const hitEnd = this.#lineEnd(hitLine, end);
+    this.#held = { start, firstLine: this.#w.lineAt(start), lines: lines - 1, continued: !found, openLine: false };
+    const hitEnd = this.#w.lineEnd(hitLine, end);
     this.#held.lines++;
     return hitEnd < end ? hitEnd + 1 : end;
   }
@@ -384,8 +310,8 @@ export class Scanner implements ScanView {
   #extend(held: Held, from: number, end: number): number {
     let at = from;
     while (at < end) {
-      const lineEnd = this.#lineEnd(at, end);
-      if (this.#isBreak(at) || this.#o.isRecordStart(this.lineText(at, lineEnd))) {
+      const lineEnd = this.#w.lineEnd(at, end);
+      if (this.#w.isBreak(at) || this.#o.isRecordStart(this.#w.lineText(at, lineEnd))) {
         this.#emitHeld(at, false);
         this.#held = null;
         this.#knownStart = at;
@@ -394,7 +320,7 @@ export class Scanner implements ScanView {
       const next = lineEnd < end ? lineEnd + 1 : end;
       if (held.lines >= this.#maxRecordLines || next - held.start > this.#maxRecordBytes) {
         this.#emitHeld(at, true);
-        held = this.#held = { start: at, firstLine: this.lineAt(at), lines: 0, continued: true, openLine: false };
+        held = this.#held = { start: at, firstLine: this.#w.lineAt(at), lines: 0, continued: true, openLine: false };
       }
       held.lines++;
       at = next;
@@ -405,14 +331,11 @@ export class Scanner implements ScanView {
   /** Passes on the held record's bytes up to `end`; a cut record goes on as a new held piece (set by the caller). */
   #emitHeld(end: number, cut: boolean): void {
     const held = this.#held!;
-    const buf = this.#buf;
+    const buf = this.#w.buffer;
     let cutLines: Map<number, number> | null = null;
-    for (const [kept, line] of this.#cutLines) {
-      const pos = kept - this.#keptBase;
-      if (pos >= held.start && pos < end) (cutLines ??= new Map()).set(countNewlines(buf, held.start, pos), line.total);
-    }
+    for (const line of this.#w.cutLinesIn(held.start, end)) (cutLines ??= new Map()).set(countNewlines(buf, held.start, line.pos), line.total);
     const lineCount = held.lines + (held.openLine ? 1 : 0);
-    const record = new RawRecord(Buffer.from(buf.subarray(held.start, end)), held.firstLine, lineCount, cut, held.continued, this.#needles !== null, this.#maxLineBytes, this.inputOffset(held.start), cutLines);
+    const record = new RawRecord(Buffer.from(buf.subarray(held.start, end)), held.firstLine, lineCount, cut, held.continued, this.#needles !== null, this.#maxLineBytes, this.#w.inputOffset(held.start), cutLines);
     if (cut && !held.continued) this.#longRecord('cut', `a record from line ${held.firstLine} exceeds ${this.#maxRecordLines} lines or ${this.#maxRecordBytes} bytes; passed on in pieces`);
     this.#emittedTo = end;
     this.stats.records++;
@@ -424,21 +347,21 @@ export class Scanner implements ScanView {
   /** Drops what no longer matters; when the unfinished line alone fills the window, deals with it. */
   #makeRoom(): void {
     this.#compact();
-    if (this.#buf.length - this.#len >= this.#readSize) return;
+    if (this.#w.free >= this.#readSize) return;
     // Damage in the unfinished line (a NUL hole with no newline) goes first: that may be all of it.
     this.#clearDamage(this.#searchFrom, false);
     this.#compact();
-    if (this.#buf.length - this.#len >= this.#readSize) return;
+    if (this.#w.free >= this.#readSize) return;
     if (!this.#passLongLines) {
       this.#startLongLine();
       return;
     }
     const held = this.#held;
     if (held === null) {
-      const hit = this.#needles === null ? this.#searchFrom : this.#needles.first(this.#buf, this.#searchFrom, this.#len);
+      const hit = this.#needles === null ? this.#searchFrom : this.#needles.first(this.#w.buffer, this.#searchFrom, this.#w.length);
       if (hit !== -1) {
         this.stats.hits++;
-        this.#frameHit(hit, this.#len);
+        this.#frameHit(hit, this.#w.length);
         this.#held!.lines--; // its last line is still arriving
       }
     }
@@ -446,17 +369,17 @@ export class Scanner implements ScanView {
       // Stream the matching record's line out: what is here goes as a piece.
       const piece = this.#held;
       piece.openLine = true;
-      this.#emitHeld(this.#len, true);
-      this.#held = { start: this.#len, firstLine: this.lineAt(this.#len), lines: 0, continued: true, openLine: true };
+      this.#emitHeld(this.#w.length, true);
+      this.#held = { start: this.#w.length, firstLine: this.#w.lineAt(this.#w.length), lines: 0, continued: true, openLine: true };
     } else {
       // No hit in it: keep only a tail for needles that span the cut.
-      const keep = Math.min(this.#needles?.overlap ?? 0, this.#len - this.#searchFrom);
-      this.#longRecordOnce('long-line', `line ${this.lineAt(this.#searchFrom)} is longer than the ${this.#buf.length}-byte window; its head is not kept`);
+      const keep = Math.min(this.#needles?.overlap ?? 0, this.#w.length - this.#searchFrom);
+      this.#longRecordOnce('long-line', `line ${this.#w.lineAt(this.#searchFrom)} is longer than the ${this.#w.buffer.length}-byte window; its head is not kept`);
       this.stats.cutLines++;
-      this.#emittedTo = this.#len - keep;
+      this.#emittedTo = this.#w.length - keep;
       this.#knownStart = -1;
     }
-    this.#searchFrom = this.#held?.start ?? this.#len - Math.min(this.#needles?.overlap ?? 0, this.#len - this.#searchFrom);
+    this.#searchFrom = this.#held?.start ?? this.#w.length - Math.min(this.#needles?.overlap ?? 0, this.#w.length - this.#searchFrom);
     this.#damageTo = Math.max(this.#damageTo, this.#searchFrom);
     this.#midLine = true;
     this.#compact();
@@ -464,7 +387,7 @@ export class Scanner implements ScanView {
 
   /** Moves the kept lines and the unfinished line to the front of the window. */
   #compact(): void {
-    const buf = this.#buf;
+    const buf = this.#w.buffer;
     let keepFrom = Math.max(0, this.#searchFrom - this.#retainBytes);
     if (keepFrom > 0) {
       const newline = buf.subarray(keepFrom - 1, this.#searchFrom).indexOf(NEWLINE);
@@ -473,50 +396,36 @@ export class Scanner implements ScanView {
     if (this.#held !== null) keepFrom = Math.min(keepFrom, this.#held.start);
     if (this.#longLine !== null) keepFrom = Math.min(keepFrom, this.#longLine.start);
     if (keepFrom <= 0) return;
-    const line = this.lineAt(keepFrom);
-    this.#lineStartAtZero = buf[keepFrom - 1] === NEWLINE;
-    this.#atInputStart = false;
-    buf.copyWithin(0, keepFrom, this.#len);
-    this.#len -= keepFrom;
+    this.#w.dropBefore(keepFrom);
     this.#searchFrom -= keepFrom;
     this.#damageTo = Math.max(0, this.#damageTo - keepFrom);
     this.#emittedTo = Math.max(0, this.#emittedTo - keepFrom);
     this.#knownStart = this.#knownStart >= keepFrom ? this.#knownStart - keepFrom : -1;
     if (this.#held !== null) this.#held.start -= keepFrom;
     if (this.#longLine !== null) this.#longLine.start -= keepFrom;
-    this.#keptBase += keepFrom;
-    this.#countedAt = 0;
-    this.#countedLine = line;
-    for (const kept of this.#cutLines.keys()) if (kept < this.#keptBase) this.#cutLines.delete(kept);
-    if (this.#breaks.length > 0) this.#breaks = this.#breaks.filter((kept) => kept >= this.#keptBase);
-    // Gaps before the window are needed only as the base of those after.
-    const gaps = this.#gaps;
-    let i = 0;
-    while (i + 1 < gaps.length && gaps[i + 1]!.at <= this.#keptBase) i++;
-    if (i > 0) gaps.splice(0, i);
   }
 
   /** The trace: the unfinished line fills the window; keep its head, search the rest as it streams. */
   #startLongLine(): void {
     const start = this.#searchFrom;
     const head = keptHeadBytes(this.#maxLineBytes);
-    const bytes = this.#buf.subarray(start, this.#len);
+    const bytes = this.#w.buffer.subarray(start, this.#w.length);
     const overlap = this.#needles?.overlap ?? 0;
     this.#longLine = {
       start,
       total: bytes.length,
-      hit: this.#needles === null || this.#needles.has(this.#buf, start, this.#len),
+      hit: this.#needles === null || this.#needles.has(this.#w.buffer, start, this.#w.length),
       tail: Buffer.from(bytes.subarray(Math.max(0, bytes.length - overlap))),
     };
-    this.#addGap(this.#keptBase + start + head, this.#len - (start + head), 0);
-    this.#len = start + head;
-    this.#damageTo = Math.min(this.#damageTo, this.#len);
+    this.#w.dropped(start + head, this.#w.length - (start + head));
+    this.#w.length = start + head;
+    this.#damageTo = Math.min(this.#damageTo, this.#w.length);
   }
 
   /** Takes n new bytes at `at` into the long line; returns how many bytes (after its end) stay in the window. */
   #absorbLongLine(at: number, n: number): number {
     const line = this.#longLine!;
-    const data = this.#buf.subarray(at, at + n);
+    const data = this.#w.buffer.subarray(at, at + n);
     const newline = data.indexOf(NEWLINE);
     const part = data.subarray(0, newline === -1 ? n : newline);
     const needles = this.#needles;
@@ -530,17 +439,17 @@ export class Scanner implements ScanView {
         ? Buffer.from(part.subarray(part.length - needles.overlap))
         : Buffer.concat([line.tail, part]).subarray(-needles.overlap);
     }
-    this.#addGap(this.#keptBase + at, part.length, 0);
+    this.#w.dropped(at, part.length);
     if (newline === -1) return 0;
     this.#endLongLine(line);
-    this.#buf.copyWithin(at, at + newline, at + n);
+    this.#w.buffer.copyWithin(at, at + newline, at + n);
     return n - newline;
   }
 
   #endLongLine(line: LongLine): void {
-    this.#cutLines.set(this.#keptBase + line.start, { total: line.total, hit: line.hit });
+    this.#w.noteCutLine(line.start, line.total, line.hit);
     this.stats.cutLines++;
-    this.#longRecordOnce('long-line', `line ${this.lineAt(line.start)} has ${line.total} bytes; lines over ${this.#maxLineBytes} bytes are cut in the output`);
+    this.#longRecordOnce('long-line', `line ${this.#w.lineAt(line.start)} has ${line.total} bytes; lines over ${this.#maxLineBytes} bytes are cut in the output`);
     this.#longLine = null;
   }
 
@@ -553,29 +462,29 @@ export class Scanner implements ScanView {
    * judged yet (those bytes are looked at again when more come). `final`: no more bytes come.
    */
   #clearDamage(end: number, final: boolean): number {
-    const buf = this.#buf;
+    const buf = this.#w.buffer;
     let at = Math.max(this.#damageTo, this.#searchFrom);
     let hold = Infinity;
     if (this.#openDamage !== null) {
-      const { end: stop, open } = damageEnd(buf, at, this.#len, final, this.#restartIn);
+      const { end: stop, open } = damageEnd(buf, at, this.#w.length, final, this.#restartIn);
       end = this.#remove(at, stop, end, false, !open);
       if (!open) this.#closeDamage();
       else hold = this.#damageTo;
       at = this.#damageTo;
     }
     while (hold === Infinity && !this.stats.stopped) {
-      const found = at < this.#len ? nextDamage(buf, at, this.#len, this.#searchFrom, final, this.#restartIn) : null;
+      const found = at < this.#w.length ? nextDamage(buf, at, this.#w.length, this.#searchFrom, final, this.#restartIn) : null;
       if (found === null) {
-        this.#damageTo = this.#len;
+        this.#damageTo = this.#w.length;
         break;
       }
       if (found.kind === 'undecided') {
         this.#damageTo = found.at;
-        hold = this.#lineStart(found.at);
+        hold = this.#w.lineStart(found.at);
         break;
       }
-      const startsLine = found.start === 0 ? this.#lineStartAtZero : buf[found.start - 1] === NEWLINE;
-      this.#openDamage = { offset: this.inputOffset(found.start), bytes: 0 };
+      const startsLine = this.#w.isLineStart(found.start);
+      this.#openDamage = { offset: this.#w.inputOffset(found.start), bytes: 0 };
       end = this.#remove(found.start, found.end, end, !startsLine, !found.open);
       if (!found.open) this.#closeDamage();
       else hold = this.#damageTo;
@@ -590,27 +499,18 @@ export class Scanner implements ScanView {
    * `stop`, or one the removal swallows) is now. `closed`: the text after it starts here.
    */
   #remove(start: number, stop: number, end: number, newline: boolean, closed: boolean): number {
-    const buf = this.#buf;
     const damage = this.#openDamage!;
-    const resume = closed && stop < this.#len ? this.#restartAfter(stop, this.#len) : stop;
-    const lines = countNewlines(buf, start, resume) - (newline ? 1 : 0);
-    let to = start;
-    if (newline) buf[to++] = NEWLINE;
-    const removed = resume - to;
-    buf.copyWithin(to, resume, this.#len);
-    this.#len -= removed;
-    damage.bytes += resume - start;
-    this.#addGap(this.#keptBase + to, removed, lines);
-    const kept = this.#keptBase + to;
-    if (this.#breaks.at(-1) !== kept) this.#breaks.push(kept);
-    this.#damageTo = to;
+    const text = closed && stop < this.#w.length ? this.#restartAfter(stop, this.#w.length) : stop;
+    const { resume, removed } = this.#w.remove(start, text, newline);
+    damage.bytes += text - start;
+    this.#damageTo = resume;
     if (damage.bytes >= DAMAGE_LIMIT || (this.#garbageOnly(damage) && damage.bytes >= GARBAGE_ONLY_LIMIT)) this.#stop(damage.bytes);
-    return end >= resume ? end - removed : to;
+    return end >= text ? end - removed : resume;
   }
 
   /** Where a record starts in buf[from, to): at a line start there, or within RESTART_SEEK bytes of `from` (junk glued before it); -1 if nowhere. */
   readonly #restartIn = (from: number, to: number): number => {
-    const buf = this.#buf;
+    const buf = this.#w.buffer;
     for (let at = from; at < to; at++) {
       if (at - from >= RESTART_SEEK && buf[at - 1] !== NEWLINE) {
         const newline = buf.subarray(at, to).indexOf(NEWLINE);
@@ -618,17 +518,17 @@ export class Scanner implements ScanView {
         at += newline; // on to the next line start
         continue;
       }
-      if (isDigitOrBrace(buf[at]!) && this.#o.isRecordStart(this.lineText(at, this.#lineEnd(at, this.#len)))) return at;
+      if (isDigitOrBrace(buf[at]!) && this.#o.isRecordStart(this.#w.lineText(at, this.#w.lineEnd(at, this.#w.length)))) return at;
     }
     return -1;
   };
 
   /** Where text resumes after damage ending at `stop`: a record start within RESTART_SEEK bytes, else `stop`. */
   #restartAfter(stop: number, end: number): number {
-    const lineEnd = this.#lineEnd(stop, end);
-    if (this.#o.isRecordStart(this.lineText(stop, lineEnd))) return stop;
+    const lineEnd = this.#w.lineEnd(stop, end);
+    if (this.#o.isRecordStart(this.#w.lineText(stop, lineEnd))) return stop;
     for (let at = stop + 1; at < Math.min(lineEnd, stop + RESTART_SEEK); at++) {
-      if (this.#o.isRecordStart(this.lineText(at, lineEnd))) return at;
+      if (this.#o.isRecordStart(this.#w.lineText(at, lineEnd))) return at;
     }
     return stop;
   }
@@ -644,7 +544,7 @@ export class Scanner implements ScanView {
 
   /** Nothing but damage so far: the stretch began within a few bytes of the input's start. */
   #garbageOnly(damage: { offset: number }): boolean {
-    return this.stats.damagedStretches === 0 && damage.offset - this.#startOffset <= RESTART_SEEK;
+    return this.stats.damagedStretches === 0 && damage.offset - (this.#o.startOffset ?? 0) <= RESTART_SEEK;
   }
 
   #stop(bytes: number): void {
@@ -658,48 +558,19 @@ export class Scanner implements ScanView {
 
   // ---------------------------------------------------------------- small helpers
 
-  #addGap(at: number, bytes: number, lines: number): void {
-    if (bytes <= 0 && lines === 0) return;
-    const last = this.#gaps.at(-1);
-    const base = last ?? { bytes: 0, lines: 0 };
-    if (last !== undefined && last.at === at) {
-      last.bytes += bytes;
-      last.lines += lines;
-    } else {
-      this.#gaps.push({ at, bytes: base.bytes + bytes, lines: base.lines + lines });
-    }
-  }
 
-  /** The last gap at or before kept offset `kept`. */
-  #gapBefore(kept: number): Gap | undefined {
-    const gaps = this.#gaps;
-    for (let i = gaps.length - 1; i >= 0; i--) if (gaps[i]!.at <= kept) return gaps[i];
-    return undefined;
-  }
 
-  /** Lines removed between window positions a ≤ b. */
-  #gapLines(a: number, b: number): number {
-    if (this.#gaps.length === 0) return 0;
-    return (this.#gapBefore(this.#keptBase + b)?.lines ?? 0) - (this.#gapBefore(this.#keptBase + a)?.lines ?? 0);
-  }
 
-  #isBreak(pos: number): boolean {
-    return this.#breaks.length > 0 && this.#breaks.includes(this.#keptBase + pos);
-  }
 
-  #isLineStart(pos: number): boolean {
-    return pos > 0 ? this.#buf[pos - 1] === NEWLINE : this.#lineStartAtZero;
-  }
 
-  #lineStart(pos: number): number {
-    return pos === 0 ? 0 : this.#buf.lastIndexOf(NEWLINE, pos - 1) + 1;
-  }
 
-  /** End (the newline's position, or `limit`) of the line starting at `start`. */
-  #lineEnd(start: number, limit: number): number {
-    const newline = this.#buf.subarray(start, limit).indexOf(NEWLINE);
-    return newline === -1 ? limit : start + newline;
-  }
+
+
+
+
+
+
+
 
   #longRecord(key: string, message: string): void {
     this.stats.longRecords++;
@@ -719,24 +590,4 @@ export class Scanner implements ScanView {
   #warn(kind: SourceWarning['kind'], message: string): void {
     this.#o.onWarning?.({ file: this.#o.file, kind, message });
   }
-}
-
-/**
- * One spare window, reused by the next scanner of the same size: a trace runs many scans one
- * after another (a range per stretch of a file), and a fresh 10 MiB window for each kept the
- * garbage collector busy. A scan running while another holds it allocates its own.
- */
-let spareWindow: Buffer | null = null;
-
-function takeWindow(capacity: number): Buffer {
-  const spare = spareWindow;
-  if (spare !== null && spare.length === capacity) {
-    spareWindow = null;
-    return spare;
-  }
-  return Buffer.allocUnsafe(capacity);
-}
-
-function giveWindow(buf: Buffer): void {
-  if (buf.length > 0) spareWindow = buf;
 }

@@ -130,7 +130,7 @@ export async function searchSource(source: SourceFile, options: SearchOptions, o
     }
     scanner.end();
     scanned = !scanner.stats.stopped;
-    if (checkpoints !== null) stats.lastRecordStart = checkpoints.last(scanner);
+    if (checkpoints !== null) stats.lastRecordStart = checkpoints.last(scanner.window);
     // Only after a whole scan: no read is pending into the window then.
     scanner.release();
   } finally {
