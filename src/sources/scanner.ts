@@ -124,7 +124,7 @@ export class Scanner {
   readonly #readSize: number;
   readonly #passLongLines: boolean;
   readonly #w: LineWindow;
-  /** First position not yet processed; a line start unless #midLineAt says otherwise. */
+  /** First position not yet processed; a line start unless #midLine says otherwise. */
   #searchFrom = 0;
   /** #searchFrom is inside a line whose head went out or was dropped (pass-through). */
   #midLine = false;
@@ -374,7 +374,7 @@ export class Scanner {
     } else {
       // No hit in it: keep only a tail for needles that span the cut.
       const keep = Math.min(this.#needles?.overlap ?? 0, this.#w.length - this.#searchFrom);
-      this.#longRecordOnce('long-line', `line ${this.#w.lineAt(this.#searchFrom)} is longer than the ${this.#w.buffer.length}-byte window; its head is not kept`);
+      this.#warnLongLine('long-line', `line ${this.#w.lineAt(this.#searchFrom)} is longer than the ${this.#w.buffer.length}-byte window; its head is not kept`);
       this.stats.cutLines++;
       this.#emittedTo = this.#w.length - keep;
       this.#knownStart = -1;
@@ -449,7 +449,7 @@ export class Scanner {
   #endLongLine(line: LongLine): void {
     this.#w.noteCutLine(line.start, line.total, line.hit);
     this.stats.cutLines++;
-    this.#longRecordOnce('long-line', `line ${this.#w.lineAt(line.start)} has ${line.total} bytes; lines over ${this.#maxLineBytes} bytes are cut in the output`);
+    this.#warnLongLine('long-line', `line ${this.#w.lineAt(line.start)} has ${line.total} bytes; lines over ${this.#maxLineBytes} bytes are cut in the output`);
     this.#longLine = null;
   }
 
@@ -577,7 +577,7 @@ export class Scanner {
     this.#warnOnce(key, 'long-record', message);
   }
 
-  #longRecordOnce(key: string, message: string): void {
+  #warnLongLine(key: string, message: string): void {
     this.#warnOnce(key, 'long-line', message);
   }
 
