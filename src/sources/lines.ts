@@ -54,17 +54,3 @@ export function lineForStartTest(bytes: Buffer, start: number, end: number, maxL
   if (end - start <= maxLineBytes) return bytes.toString('utf8', start, end);
   return `${bytes.toString('utf8', start, headEnd(bytes, start, end, maxLineBytes))} …[line cut]`;
 }
-
-/** A size as an operator reads it: `N bytes` under 1 KiB, else KiB/MiB/GiB with one decimal when not whole. */
-export function describeSize(bytes: number): string {
-  if (bytes < 1024) return `${bytes} byte${bytes === 1 ? '' : 's'}`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const rounded = Math.round(value * 10) / 10;
-  return `${Number.isInteger(rounded) ? rounded.toFixed(0) : rounded.toFixed(1)} ${units[unit]}`;
-}

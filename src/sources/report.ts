@@ -3,7 +3,9 @@
  * file; repeats are counted, not repeated) and totals, summarised in a few lines for stderr.
  */
 import type { SourceWarning } from './source.js';
-import { describeSize } from './lines.js';
+import { describeSize, formatBytes } from './sizes.js';
+
+export { formatBytes } from './sizes.js';
 
 /** Counts a search or a framer reports when a source has been read to its end. */
 export interface SourceCounts {
@@ -78,16 +80,4 @@ export class SourceReport {
     }
     return lines;
   }
-}
-
-/** Human size with a binary unit, for the summary line. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
 }

@@ -28,7 +28,8 @@ import type { RecordStartTest, SourceWarning } from './source.js';
 import { NeedleSet } from './needles.js';
 import { nextDamage, damageEnd } from './damage.js';
 import { RawRecord } from './raw-record.js';
-import { countNewlines, describeSize, keptHeadBytes } from './lines.js';
+import { countNewlines, keptHeadBytes } from './lines.js';
+import { describeSize } from './sizes.js';
 import { LineWindow, type ScanView } from './window.js';
 
 export type { ScanView } from './window.js';

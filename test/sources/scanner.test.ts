@@ -5,7 +5,7 @@ import { Scanner, type ScannerOptions } from '../../src/sources/scanner.js';
 import type { RawRecord } from '../../src/sources/raw-record.js';
 import type { SourceWarning } from '../../src/sources/source.js';
 import { countBadBytes } from '../../src/sources/damage.js';
-import { describeSize } from '../../src/sources/lines.js';
+import { describeSize } from '../../src/sources/sizes.js';
 
 const isStart = (line: string): boolean => line.startsWith('Rec ');
 
