@@ -1,7 +1,9 @@
 import t from 'tap';
 import { appendFileSync, mkdtempSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync, openSync, writeSync, closeSync, mkdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { followFiles, type FollowEvent } from '../../src/sources/follow.js';
 
 function tempDir(t: { teardown(fn: () => void): void }): string {
@@ -189,4 +191,103 @@ t.test('a file missing for a moment (rotation between rename and create) is no n
   t.ok(Date.now() - started >= 350, 'not before the grace period is over');
   ac.abort();
   await it.return?.(undefined);
+});
+
+t.test('a rotated file written on through its old descriptor (until the daemon reopens) is read to its quiet end', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'nova-compute.log');
+  writeFileSync(file, 'o1\n');
+  const writer = openSync(file, 'a');
+  t.teardown(() => closeSync(writer));
+  const ac = new AbortController();
+  const it = followFiles([file], { pollMs: 10, rotationGraceMs: 300, signal: ac.signal });
+  await collectUntil(it, hasData('o1\n'));
+  renameSync(file, `${file}.1`);
+  writeFileSync(file, 'n1\n');
+  // Pulled meanwhile: the follower catches up with the old file while the writer is still on it.
+  const collected = collectUntil(it, hasData('n1\n'));
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  let last = 0;
+  for (let i = 2; i <= 6; i++) {
+    await pause(60);
+    writeSync(writer, `o${i}\n`);
+    last = performance.now();
+  }
+  const events = await collected;
+  const reopen = events.findIndex((e) => e.kind === 'reopen');
+  t.match(events[reopen], { kind: 'reopen', reason: 'rotated' });
+  t.equal(dataOf(events.slice(0, reopen)), 'o2\no3\no4\no5\no6\n', 'every write to the old descriptor, before the switch');
+  t.equal(dataOf(events.slice(reopen)), 'n1\n', 'then the new file from its start');
+  t.ok(performance.now() - last >= 280, 'the switch waited for the old file to be quiet');
+  ac.abort();
+  await it.return?.(undefined);
+});
+
+/**
+ * The whole stage (bin/instance-trace, built dist/) against a daemon's rotation: rename, create,
+ * write on through the old descriptor for half a second, then reopen. tap puts its loaders into
+ * NODE_OPTIONS of every child; a shell clears it, as a user's shell has none.
+ */
+const BIN = fileURLToPath(new URL('../../bin/instance-trace', import.meta.url));
+const CLEAN = ['-c', 'unset NODE_OPTIONS; exec "$@"', 'sh'];
+const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
+const ID = '96abccce-8d1f-4e07-b6d1-4b2ab87e23b4';
+const RECORDS = 300;
+
+/**
+ * Writes record 1, waits for a line on stdin, then records 2..300 one each 5 ms: 101..200 go to
+ * the old descriptor after the file was renamed away and a new one created, 201..300 to the new one.
+ */
+const DAEMON = `
+const fs = require('node:fs');
+const [file, id, total] = process.argv.slice(1);
+const line = (n) => \`2017-05-16 00:00:\${String(n % 60).padStart(2, '0')}.000 2931 INFO nova.compute.manager [req-84a068e2-7bf3-4fbf-b480-f41b090acc76 u p - - -] [instance: \${id}] record \${n} of \${total}\\n\`;
+const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
+let fd = fs.openSync(file, 'a');
+fs.writeSync(fd, line(1));
+process.stdin.once('data', async () => {
+  for (let n = 2; n <= Number(total); n++) {
+    if (n === 101) { fs.renameSync(file, file + '.1'); fs.closeSync(fs.openSync(file, 'a')); }
+    if (n === 201) { fs.closeSync(fd); fd = fs.openSync(file, 'a'); }
+    fs.writeSync(fd, line(n));
+    await pause();
+  }
+  fs.closeSync(fd);
+  process.exit(0);
+});
+`;
+
+t.test('filter --follow: records written to the rotated file before the daemon reopens are all passed on, whole, once', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'nova-compute.log');
+  const filter = spawn('/bin/sh', [...CLEAN, process.execPath, BIN, 'filter', '--follow', '--idle-flush', '100', '-i', ID, file], { env: ENV });
+  const daemon = spawn('/bin/sh', [...CLEAN, process.execPath, '-e', DAEMON, file, ID, String(RECORDS)], { env: ENV });
+  t.teardown(() => { filter.kill('SIGKILL'); daemon.kill('SIGKILL'); });
+  let out = '';
+  let err = '';
+  let arrived: () => void = () => undefined;
+  filter.stdout.on('data', (d: Buffer) => { out += d.toString(); arrived(); });
+  filter.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => filter.on('close', (code) => { arrived(); resolve(code); }));
+  const waitFor = async (text: string): Promise<void> => {
+    while (!out.includes(text)) {
+      if (filter.exitCode !== null) throw new Error(`filter exited (${filter.exitCode}); stderr: ${err}`);
+      await new Promise<void>((resolve) => { arrived = resolve; });
+    }
+  };
+  // The rotation comes only once the filter follows the file (record 1 is through).
+  await waitFor(`record 1 of ${RECORDS}\n`);
+  daemon.stdin.write('go\n');
+  // The last record comes from the new file, read only after the old one: all are through then.
+  await waitFor(`record ${RECORDS} of ${RECORDS}\n`);
+  const lines = out.split('\n').slice(0, -1);
+  const numbers = lines.map((l) => Number(/\] record (\d+) of /.exec(l)?.[1]));
+  const missing = Array.from({ length: RECORDS }, (_, i) => i + 1).filter((n) => !numbers.includes(n));
+  t.same(missing, [], `no record lost (${missing.length} of ${RECORDS} missing)`);
+  t.equal(lines.length, RECORDS, 'none twice, none split');
+  t.same(numbers, [...numbers].sort((a, b) => a - b), 'in the order written (the old file first)');
+  t.ok(lines.every((l) => l.startsWith('2017-05-16 00:00:') && l.includes(`[instance: ${ID}] record `)), 'each record whole');
+  filter.kill('SIGTERM');
+  t.equal(await exited, 0);
+  t.equal(err, '');
 });
