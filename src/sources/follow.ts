@@ -196,7 +196,7 @@ async function holdSuccessor(file: FollowedFile): Promise<void> {
   const handle = await open(file.path, 'r').catch(() => null);
   if (!handle) return;
   const opened = await handle.stat().catch(() => null);
-  // Renamed back meanwhile, or gone between stat and open: nothing new to hold.
+  // Renamed back meanwhile, or not a plain file: nothing new to hold.
   if (!opened?.isFile() || (opened.ino === file.ino && opened.dev === file.dev)) {
     await handle.close().catch(() => undefined);
     return;

@@ -223,6 +223,26 @@ t.test('a rotated file written on through its old descriptor (until the daemon r
   await it.return?.(undefined);
 });
 
+t.test('a new file rotated away itself before the switch is still read, after the old one and before the next', async (t) => {
+  const dir = tempDir(t);
+  const file = join(dir, 'nova-compute.log');
+  writeFileSync(file, 'o1\n');
+  const ac = new AbortController();
+  const it = followFiles([file], { pollMs: 10, rotationGraceMs: 300, signal: ac.signal });
+  await collectUntil(it, hasData('o1\n'));
+  renameSync(file, `${file}.2`);
+  writeFileSync(file, 'n1\n');
+  // Pulled until the follower has seen (and held) the new file, well within the grace.
+  const collected = collectUntil(it, hasData('m1\n'));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  renameSync(file, `${file}.1`);
+  writeFileSync(file, 'm1\n');
+  const events = await collected;
+  t.same(events.map((e) => (e.kind === 'data' ? e.chunk.toString() : e.kind)), ['reopen', 'n1\n', 'reopen', 'm1\n']);
+  ac.abort();
+  await it.return?.(undefined);
+});
+
 /**
  * The whole stage (bin/instance-trace, built dist/) against a daemon's rotation: rename, create,
  * write on through the old descriptor for half a second, then reopen. tap puts its loaders into
