@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createLogger, withInstance, withRequest, type InstanceLogger } from '../../src/index.js';
 import { RecordAssembler, assembleLines, isUuid } from '../../src/records/index.js';
 import type { LogRecord } from '../../src/records/record.js';
-import { runMain } from '../cli/fixture/run.js';
+import { ensureBuilt, runMain, spawnCli } from '../cli/fixture/run.js';
 
 const U = '9a5c0bd0-8d0e-4f46-9a4e-3f8b7a1c2d11';
 const O = '3f0e8a52-6c1d-4b7e-9d2a-5e4f3c2b1a09';
@@ -65,6 +65,11 @@ t.test("a request id that closes the block and opens O's tag", async (t) => {
   const record = await assertNotForged(t, file, lines, U);
   t.equal(record.requestId, String.raw`req-x\x5d\x20\x5binstance:\x20${O}\x5d`, 'the request id, escaped');
   t.equal(record.message, 'm');
+  ensureBuilt();
+  const cli = spawnCli([O, file, '--json']);
+  t.equal(cli.stderr, '', 'bin/instance-trace O: no error');
+  t.notOk(cli.stdout.split('\n').filter(Boolean).some((l) => (JSON.parse(l) as TraceLine).why === 'tagged'), 'bin/instance-trace O: not tagged');
+  t.match(spawnCli([U, file, '--json']).stdout, /"why":"tagged"/, 'bin/instance-trace U: tagged');
 });
 
 t.test('withRequest and withInstance: the same through the async scope', async (t) => {
