@@ -1,8 +1,10 @@
 /**
  * Turning whatever a caller calls "the instance" into record fields: a bare id string, a Nova
  * instance dict or object (`uuid`, `image_ref`), or anything with `instance_uuid` or `id`.
- * Never throws: odd values yield `instance_error` instead of an id.
+ * Never throws: odd values yield `instance_error` instead of an id. Nova instance ids are UUIDs;
+ * any other string is odd too (in oslo text it could otherwise be printed as another's tag).
  */
+import { isUuid } from '../records/ids.js';
 import { describeValue, thrownText } from './describe.js';
 
 /** The record fields an instance value contributes (the JSON names the trace tool reads). */
@@ -29,8 +31,8 @@ function fromObject(object: Record<string, unknown>): InstanceFields {
     let value: unknown;
     try { value = object[key]; } catch (thrown) { (idProblems ??= []).push(readFailure(key, thrown)); continue; }
     if (value === undefined || value === null) continue;
-    if (typeof value === 'string' && value !== '') { fields.instance_uuid = value; break; }
-    (idProblems ??= []).push(`instance.${key} is ${describeValue(value)}, not an id string`);
+    if (typeof value === 'string' && isUuid(value)) { fields.instance_uuid = value; break; }
+    (idProblems ??= []).push(`instance.${key} is ${describeValue(value)}, not ${typeof value === 'string' ? 'a UUID' : 'an id string'}`);
   }
   for (const key of IMAGE_KEYS) {
     let value: unknown;
@@ -54,7 +56,8 @@ function fromObject(object: Record<string, unknown>): InstanceFields {
  */
 export function normaliseInstance(value: unknown): InstanceFields {
   if (typeof value === 'string') {
-    return value !== '' ? { instance_uuid: value } : { instance_error: 'instance is an empty string' };
+    if (isUuid(value)) return { instance_uuid: value };
+    return { instance_error: value === '' ? 'instance is an empty string' : `instance is ${describeValue(value)}, not a UUID` };
   }
   if (value === undefined) return {};
   if (typeof value === 'object' && value !== null) return fromObject(value as Record<string, unknown>);

@@ -7,9 +7,11 @@
  * with instance_format `[instance: %(uuid)s] ` and user_identity `user project domain system_scope
  * user_domain project_domain`, each missing value printed as `-`, a missing global request id as
  * `None` (so a request with no user reads `[None req-… - - - - - -]`, as modern Nova logs do).
- * Times are UTC. Every caller-supplied piece is escaped so one call stays one line.
+ * Times are UTC. Every caller-supplied piece is escaped so one call stays one line and no value
+ * can forge a field: ids, user, project, logger name and instance are single words with no
+ * space or bracket (escapeFieldWord); the message and traceback lines never start with `[`.
  */
-import { escapeLineText } from './escape.js';
+import { escapeFieldWord, escapeTrailingText } from './escape.js';
 
 /** oslo level word for a pino level number; levels between the standard ones round down. */
 export function osloLevelWord(level: number): string {
@@ -48,12 +50,16 @@ export interface OsloRequest {
   project?: string | undefined;
 }
 
+/** One word of the layout: `-` when missing or empty, else the value escaped (see escapeFieldWord). */
+function field(value: string | undefined): string {
+  return value === undefined || value === '' ? '-' : escapeFieldWord(value);
+}
+
 /** The text between the brackets: `-` with no request id, else the 8-field context block. */
 export function formatRequestBlock(request: OsloRequest): string {
   if (request.requestId === undefined) return '-';
-  const field = (value: string | undefined) => (value === undefined || value === '' ? '-' : escapeLineText(value));
   return `${request.globalRequestId === undefined ? 'None' : field(request.globalRequestId)} `
-    + `${escapeLineText(request.requestId)} ${field(request.user)} ${field(request.project)} - - - -`;
+    + `${field(request.requestId)} ${field(request.user)} ${field(request.project)} - - - -`;
 }
 
 export interface OsloLineParts {
@@ -71,13 +77,13 @@ export interface OsloLineParts {
 /** One record as oslo text: the line, then one prefixed line per traceback line, `\n`-terminated. */
 export function formatOsloLines(parts: OsloLineParts): string {
   const time = formatOsloTime(parts.epochMs);
-  const name = escapeLineText(parts.name);
-  const instance = parts.instanceUuid === undefined ? '' : `[instance: ${escapeLineText(parts.instanceUuid)}] `;
+  const name = field(parts.name);
+  const instance = parts.instanceUuid === undefined || parts.instanceUuid === '' ? '' : `[instance: ${field(parts.instanceUuid)}] `;
   let text = `${time} ${parts.pid} ${osloLevelWord(parts.level)} ${name} [${formatRequestBlock(parts.request)}] `
-    + `${instance}${escapeLineText(parts.message)}\n`;
+    + `${instance}${escapeTrailingText(parts.message)}\n`;
   if (parts.traceback !== undefined && parts.traceback.length > 0) {
     const prefix = `${time} ${parts.pid} ERROR ${name} ${instance}`;
-    for (const line of parts.traceback) text += prefix + escapeLineText(line) + '\n';
+    for (const line of parts.traceback) text += prefix + escapeTrailingText(line) + '\n';
   }
   return text;
 }

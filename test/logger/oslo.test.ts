@@ -100,7 +100,7 @@ t.test('a forged newline, control characters and hostile ids stay on one line', 
   t.equal(parse(lines[0]).instance, UUID);
   t.equal(parse(lines[0]).message, forged.replace('\n', '\\n'));
   t.equal(lines.filter((l) => l.includes('forged')).length, 1, 'the forged record is not a line of its own');
-  t.ok(lines[1]?.endsWith(`[-] [instance: ${UUID}]\\n[instance: evil] hostile id`), 'the hostile id stays inside its own line');
+  t.ok(lines[1]?.endsWith('[-] hostile id'), 'the hostile id is no UUID: rejected (instance_error), no tag printed');
   t.equal(parse(lines[2]).request, 'None req-1\\r\\nfake - - - - - -');
   t.equal(parse(lines[2]).message, 'tab\\there, bell\\x07, esc\\x1b[31m, nel\\x85, ls\\u2028, del\\x7f');
   t.notOk(out.writes.join('').match(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u2028\u2029]/), 'no raw control character written');
