@@ -47,7 +47,7 @@ function spawnLive(tmp: string, nodeArgs: string[], args: string[]): ChildProces
 }
 
 /** Resolves when `dir` has an entry (the command made its folder); rejects after `ms`. */
-async function untilNotEmpty(dir: string, ms = 4_000): Promise<void> {
+async function untilNotEmpty(dir: string, ms = 15_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (readdirSync(dir).length === 0) {
     if (Date.now() > deadline) throw new Error(`nothing appeared in ${dir}`);
