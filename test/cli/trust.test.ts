@@ -55,3 +55,34 @@ t.test('filter with /dev/null (or a closed stdin) as standard input: nothing mat
   }
   t.end();
 });
+
+t.test('time and duration flags: one line naming the flag and the accepted forms, exit 2', async (t) => {
+  const cases: [string[], RegExp][] = [
+    [[ID, CLOUD, '--offset', 'cp-1=99999999999h'], /^instance-trace: bad --offset: .*out of range.*876600h/],
+    [[ID, CLOUD, '--since', '2026-02-30'], /^instance-trace: bad --since time: "2026-02-30": no such day \(use ISO-8601/],
+    [[ID, CLOUD, '--until', '2026-04-31 10:00'], /^instance-trace: bad --until time: .*no such day/],
+    [[ID, CLOUD, '--since', '-1h'], /^instance-trace: bad --since time: "-1h": a duration before now has no sign/],
+    [[ID, '--until', '-1h', CLOUD], /^instance-trace: bad --until time: "-1h"/],
+    [[ID, CLOUD, '--since', '99999999999d'], /^instance-trace: bad --since time: .*too long ago/],
+    [[ID, CLOUD, '--request-window', '99999999999h'], /^instance-trace: bad --request-window: .*ms, s, m or h/],
+    [[ID, CLOUD, '--request-window', '-5m'], /^instance-trace: bad --request-window: "-5m"/],
+    [[ID, CLOUD, '--tz', 'Mars/Olympus'], /^instance-trace: bad --tz: unknown time zone: Mars\/Olympus \(use UTC/],
+    [[ID, CLOUD, '--tz', '+99:00'], /^instance-trace: bad --tz: /],
+    [['filter', '-i', ID, '--idle-flush', '99999999999', CLOUD], /^instance-trace: bad --idle-flush value: .*milliseconds/],
+    [['filter', '-i', ID, '--idle-flush', '-1s', CLOUD], /^instance-trace: bad --idle-flush value: "-1s"/],
+    [['filter', '-i', ID, '--offset', 'cp-1=99999999999h', CLOUD], /^instance-trace: bad --offset: /],
+    [['filter', '-i', ID, '--tz', 'Mars/Olympus', CLOUD], /^instance-trace: bad --tz: /],
+  ];
+  for (const [argv, message] of cases) {
+    const r = await runMain(argv);
+    t.equal(r.status, 2, argv.join(' '));
+    t.match(r.stderr, message, argv.join(' '));
+    t.equal(r.stderr.split('\n').length, 2, 'one line');
+    t.equal(r.stdout, '', 'no help, no output');
+  }
+  // Values that begin with a dash still work where they are valid.
+  const shifted = await runMain([ID, CLOUD, '--json', '--tz', '-05:00', '--offset', 'cp-3=-4s']);
+  t.equal(shifted.status, 0);
+  t.equal(shifted.stderr, '');
+  t.equal((await runMain(['filter', '-i', ID, '--idle-flush', '2s', CLOUD])).status, 0, 'a duration with a unit');
+});
