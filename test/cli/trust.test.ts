@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { CLOUD, ID, ensureBuilt, runMain } from './fixture/run.js';
@@ -85,4 +85,33 @@ t.test('time and duration flags: one line naming the flag and the accepted forms
   t.equal(shifted.status, 0);
   t.equal(shifted.stderr, '');
   t.equal((await runMain(['filter', '-i', ID, '--idle-flush', '2s', CLOUD])).status, 0, 'a duration with a unit');
+});
+
+t.test('JSON output escapes C1 controls, DEL and line separators; JSON.parse gives the text back', async (t) => {
+  const message = 'Claim \u2028 a \u2029 b \u0085 c \u009b31m d \u007f e';
+  const log = path.join(root, 'c1.log');
+  writeFileSync(log, `2026-03-02 09:00:01.000 2931 INFO nova.compute.manager [req-6f1c2d3e-4a5b-4c6d-8e7f-90a1b2c3d4e5 u p - - -] [instance: ${ID}] ${message}\n`);
+  const raw = /[\u0080-\u009f\u007f\u2028\u2029]/;
+  for (const argv of [[ID, log, '--json'], ['filter', '-i', ID, '--json', log]]) {
+    const r = await runMain(argv);
+    t.equal(r.status, 0, argv.join(' '));
+    t.notMatch(r.stdout, raw, `${argv.join(' ')}: no raw C1, DEL or separator`);
+    t.match(r.stdout, /\\u2028 a \\u2029 b \\u0085 c \\u009b31m d \\u007f e/);
+    t.equal((JSON.parse(r.stdout.trimEnd()) as { message: string }).message, message, 'the same string back');
+  }
+  const summary = await runMain([ID, log, '--json', '--summary']);
+  t.notMatch(summary.stdout, raw, 'the summary too');
+  t.match(JSON.stringify(JSON.parse(summary.stdout)), /Claim/);
+});
+
+t.test('a zero-byte .gz file is reported and counted as skipped, exit 2', async (t) => {
+  const dir = path.join(root, 'empty-gz');
+  mkdirSync(dir);
+  writeFileSync(path.join(dir, 'x.log.1.gz'), '');
+  for (const argv of [[ID, path.join(dir, 'x.log.1.gz')], ['filter', '-i', ID, path.join(dir, 'x.log.1.gz')], [ID, dir, CLOUD], ['filter', '-i', ID, dir, CLOUD]]) {
+    const r = await runMain(argv);
+    t.equal(r.status, 2, argv.join(' '));
+    t.match(r.stderr, /x\.log\.1\.gz: cannot read: empty gzip file/, 'one warning line names it');
+    t.equal(r.stderr.split('\n').filter((l) => l.includes('x.log.1.gz')).length, 1, 'once');
+  }
 });
