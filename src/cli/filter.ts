@@ -12,10 +12,9 @@ import { serviceFromFileName } from '../sources/names.js';
 import { readSourceChunks } from '../sources/read.js';
 import { SourceReport } from '../sources/report.js';
 import type { SourceFile, SourceWarning } from '../sources/source.js';
-import { parseOffsetSpecs } from '../records/index.js';
 import { isUuid } from '../records/ids.js';
 import type { FilterInput, FilterSink } from '../trace/filter.js';
-import { listOf, parseZone, settleFlags, UsageError } from './options.js';
+import { listOf, parseIdleFlush, parseOffsets, parseZone, settleFlags, UsageError } from './options.js';
 import { printError, type CliIO } from './io.js';
 
 export interface FilterArgs {
@@ -25,7 +24,8 @@ export interface FilterArgs {
   follow: boolean;
   json: boolean;
   enrich: boolean;
-  idleFlush: number;
+  /** Milliseconds, or a duration with a unit (`2s`); a string as typed on the command line. */
+  idleFlush: number | string;
   fromEnd: boolean;
   tz?: string;
   offset?: string | string[];
@@ -53,10 +53,10 @@ export function filterCommand(io: CliIO, setStatus: (status: number) => void): C
         .option('follow', { alias: 'f', type: 'boolean', default: false, describe: 'like tail -F: keep reading files as they grow, across rotation and truncation; flush a record when its input is idle' })
         .option('json', { type: 'boolean', default: false, describe: 'write normalised NDJSON records (the schema of instance-trace --json) instead of the input bytes' })
         .option('enrich', { type: 'boolean', default: false, describe: 'pass every record and add instance_uuid(s) to JSON records whose message names instances' })
-        .option('idle-flush', { type: 'number', default: 300, describe: 'with --follow: ms an input must be idle before its held record is written' })
+        .option('idle-flush', { type: 'string', nargs: 1, default: '300', describe: 'with --follow: ms (or a duration like 2s) an input must be idle before its held record is written' })
         .option('from-end', { type: 'boolean', default: false, describe: 'with --follow: skip what the files hold at start (tail -n0)' })
-        .option('tz', { type: 'string', describe: 'with --json: zone of timestamps written without one (default UTC)' })
-        .option('offset', { type: 'string', describe: "with --json: correct a host's clock, HOST=±DURATION (repeatable)" });
+        .option('tz', { type: 'string', nargs: 1, describe: 'with --json: zone of timestamps written without one (default UTC)' })
+        .option('offset', { type: 'string', nargs: 1, describe: "with --json: correct a host's clock, HOST=±DURATION (repeatable)" });
       for (const [command, description] of FILTER_EXAMPLES) b = b.example(command, description);
       return b as unknown as Argv<FilterArgs>;
     },
@@ -143,10 +143,9 @@ function settle(args: FilterArgs, io: CliIO) {
   if (instances.length + requests.length === 0 && !args.enrich) {
     throw new UsageError('nothing to filter for: give --instance ID or --request ID (or --enrich)');
   }
-  const idleFlushMs = Number(args.idleFlush);
-  if (!Number.isFinite(idleFlushMs) || idleFlushMs < 0) throw new UsageError(`bad --idle-flush value: ${JSON.stringify(String(args.idleFlush))} (milliseconds, e.g. 300)`);
+  const idleFlushMs = parseIdleFlush(args.idleFlush);
   const zone = parseZone(args.tz);
-  const offsets = parseOffsetSpecs(listOf(args.offset));
+  const offsets = parseOffsets(listOf(args.offset));
   let paths = (args.paths ?? []).map(String);
   if (paths.length === 0) {
     if (io.stdin.isTTY === true) throw new UsageError('no input: give log files, or - to read standard input');

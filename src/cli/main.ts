@@ -31,6 +31,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   ]);
   let status = 0;
   const setStatus = (s: number): void => { status = s; };
+  argv = attachDashedValues(argv);
   let parser = yargs(argv)
     .scriptName('instance-trace')
     .command(traceCommand(io, setStatus))
@@ -59,6 +60,30 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     return 2;
   }
   return status;
+}
+
+/**
+ * Flags whose value may begin with a dash (`--offset cp-3=-2s`, `--tz -05:00`, a mistaken
+ * `--since -1h`). yargs first parses the command line before it knows a command's options, and
+ * reads `-1h` as the flags `-1 -h` (help, exit 0); written `--since=-1h` it is a value.
+ */
+const DASHED_VALUE_FLAGS = new Set(['--since', '--until', '--offset', '--tz', '--request-window', '--idle-flush']);
+
+/** `--since -1h` → `--since=-1h`, up to a `--` (after which every argument is a path). */
+export function attachDashedValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return [...out, ...argv.slice(i)];
+    const value = argv[i + 1];
+    if (DASHED_VALUE_FLAGS.has(arg) && value !== undefined && value.startsWith('-') && value !== '-' && value !== '--') {
+      out.push(`${arg}=${value}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+  }
+  return out;
 }
 
 class CliFailure extends Error {

@@ -1,5 +1,5 @@
 /** Turning flag values into what the layers take; each throws a UsageError with a one-line message. */
-import { parseDuration, parseTimeZone, looksLikeDateTime, readDateTime, toEpoch, TimeSpecError, type TimeZone } from '../records/time.js';
+import { MAX_DURATION_MS, parseDuration, parseOffsetSpecs, parseTimeZone, looksLikeDateTime, readDateTime, toEpoch, TimeSpecError, type TimeZone } from '../records/time.js';
 import { printError, type CliIO } from './io.js';
 
 /** A mistake in the command line: printed as one line, exit status 2. */
@@ -42,34 +42,81 @@ export function colorEnabled(mode: ColorMode, isTTY: boolean, env: NodeJS.Proces
   return isTTY && env.TERM !== 'dumb';
 }
 
-const RELATIVE = /^-?(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)(?:\s+ago)?$/;
+/** A duration before now: no sign (`-1h` is not a time before now), a unit, maybe `ago`. */
+const RELATIVE = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)(?:\s+ago)?$/;
 const UNIT_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+const TIME_FORMS = 'use ISO-8601 like 2017-05-16T00:00:31Z, a date like 2017-05-16, or a duration before now like 2h, 30m, 1d';
 
 /**
  * `--since`/`--until`: an ISO-8601 date-time (`2017-05-16T00:00:31Z`, `2017-05-16 00:00`, zone-less
- * ones in `--tz`), a date (midnight), or a duration before now (`2h`, `-30m`, `1d ago`).
+ * ones in `--tz`), a date (midnight), or a duration before now (`2h`, `30m`, `1d ago`).
  */
 export function parseTimeBound(flag: string, text: string, zone: TimeZone, now: number): number {
   const s = text.trim();
+  const bad = (why: string): UsageError => new UsageError(`bad --${flag} time: ${JSON.stringify(text)}${why} (${TIME_FORMS})`);
   const relative = RELATIVE.exec(s);
-  if (relative) return now - Math.round(Number(relative[1]) * (UNIT_MS[relative[2] as string] as number));
+  if (relative) {
+    const ms = Math.round(Number(relative[1]) * (UNIT_MS[relative[2] as string] as number));
+    if (!(ms <= MAX_DURATION_MS)) throw bad(' is too long ago (at most 100 years)');
+    return now - ms;
+  }
+  if (/^[+-]\d/.test(s)) throw bad(': a duration before now has no sign');
   let full = s;
   if (/^\d{4}-\d{2}-\d{2}$/.test(s)) full = `${s} 00:00:00`;
   else if (/^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?:Z|[+-]\d{2}:?\d{2})?$/.test(s)) full = `${s.slice(0, 16)}:00${s.slice(16)}`;
   if (looksLikeDateTime(full, 0)) {
     const parsed = readDateTime(full, 0, true);
     const epoch = parsed.end === full.length ? toEpoch(parsed, zone) : null;
+    // The log reader checks a day only against 31: 2026-02-30 would roll over to March 2.
+    if (epoch !== null && !dayExists(full)) throw bad(': no such day');
     if (epoch !== null) return epoch;
   }
-  throw new UsageError(`bad --${flag} time: ${JSON.stringify(text)} (use ISO-8601 like 2017-05-16T00:00:31Z, a date, or a duration before now like 2h)`);
+  throw bad('');
 }
 
+/** Whether the `YYYY-MM-DD` that `text` begins with is a day of the calendar. */
+function dayExists(text: string): boolean {
+  const [y, m, d] = [Number(text.slice(0, 4)), Number(text.slice(5, 7)), Number(text.slice(8, 10))];
+  const date = new Date(Date.UTC(y, m - 1, d));
+  return date.getUTCMonth() === m - 1 && date.getUTCDate() === d;
+}
+
+/** `--tz`: UTC, an offset, or an IANA zone name. */
 export function parseZone(spec: string | undefined): TimeZone {
   try {
     return parseTimeZone(spec ?? 'UTC');
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(`bad --tz: ${(error as Error).message}`);
   }
+}
+
+/** `--offset HOST=±DURATION` (repeatable) → host → ms; the last one for a host wins. */
+export function parseOffsets(specs: readonly string[]): Map<string, number> {
+  try {
+    return parseOffsetSpecs(specs);
+  } catch (error) {
+    throw new UsageError(`bad --offset: ${(error as Error).message}`);
+  }
+}
+
+/** The longest `--idle-flush` a timer can wait (2^31 − 1 ms, about 24 days): Node fires longer ones at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** `--idle-flush`: milliseconds (`300`), or a duration with a unit (`300ms`, `2s`). */
+export function parseIdleFlush(value: unknown): number {
+  const s = String(value).trim();
+  let ms = /^\d+(?:\.\d+)?$/.test(s) ? Math.round(Number(s)) : NaN;
+  if (Number.isNaN(ms) && !/^[+-]/.test(s)) {
+    try {
+      ms = parseDuration(s);
+    } catch {
+      ms = NaN;
+    }
+  }
+  if (!(ms >= 0 && ms <= MAX_TIMER_MS)) {
+    throw new UsageError(`bad --idle-flush value: ${JSON.stringify(String(value))} (milliseconds like 300, or a duration like 2s; at most ${MAX_TIMER_MS})`);
+  }
+  return ms;
 }
 
 /** A flag given once is a string, given several times an array (yargs); absent, undefined. */
@@ -88,10 +135,10 @@ export function parseRequestWindow(value: string | undefined, fallback: number):
   if (s === 'all' || s === 'inf' || s === 'infinity') return Infinity;
   let ms: number;
   try {
-    ms = parseDuration(s);
+    ms = /^[+-]/.test(s) ? NaN : parseDuration(s);
   } catch {
     ms = NaN;
   }
-  if (!(ms >= 0)) throw new UsageError(`bad --request-window: ${JSON.stringify(value)} (a duration like 90m or 2h, or all)`);
+  if (!(ms >= 0)) throw new UsageError(`bad --request-window: ${JSON.stringify(value)} (a duration like 90m or 2h, units ms, s, m or h, at most 876600h; or all)`);
   return ms;
 }

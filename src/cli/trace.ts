@@ -6,7 +6,6 @@
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
 import { discoverSources } from '../sources/discover.js';
 import { SourceReport } from '../sources/report.js';
-import { parseOffsetSpecs } from '../records/index.js';
 import { normalizeInstanceId } from '../trace/match.js';
 import { traceToSink } from '../trace/run.js';
 import { DEFAULT_REQUEST_WINDOW_MS } from '../trace/prune.js';
@@ -14,7 +13,7 @@ import { spoolOnceOnlySources } from '../trace/spool.js';
 import type { TraceSink } from '../trace/sink.js';
 import { TextSink } from '../render/text.js';
 import { JsonSink } from '../render/json.js';
-import { colorEnabled, listOf, parseColorMode, parseRequestWindow, parseTimeBound, parseZone, settleFlags, UsageError } from './options.js';
+import { colorEnabled, listOf, parseColorMode, parseOffsets, parseRequestWindow, parseTimeBound, parseZone, settleFlags, UsageError } from './options.js';
 import { createProgress } from './progress.js';
 import { printError, type CliIO } from './io.js';
 
@@ -52,15 +51,15 @@ export function traceCommand(io: CliIO, setStatus: (status: number) => void): Co
       .positional('paths', { type: 'string', array: true, describe: 'log files, folders (recursive, .gz too), - for stdin; default stdin when piped' })
       .option('json', { type: 'boolean', default: false, describe: 'one JSON object per record (NDJSON); with --summary, the summary as JSON' })
       .option('summary', { type: 'boolean', default: false, describe: 'print the summary alone' })
-      .option('since', { type: 'string', describe: 'only records at or after this time (ISO-8601, a date, or a duration before now: 2h, 30m, 1d)' })
-      .option('until', { type: 'string', describe: 'only records at or before this time (same forms)' })
-      .option('image', { type: 'string', describe: "the instance's image id, when the logs do not say it (repeatable)" })
-      .option('tz', { type: 'string', describe: 'zone of timestamps written without one (UTC, +02:00, Europe/Berlin); default UTC' })
-      .option('offset', { type: 'string', describe: "correct a host's clock: HOST=±DURATION, e.g. cp-3=-2.5s (repeatable)" })
+      .option('since', { type: 'string', nargs: 1, describe: 'only records at or after this time (ISO-8601, a date, or a duration before now: 2h, 30m, 1d)' })
+      .option('until', { type: 'string', nargs: 1, describe: 'only records at or before this time (same forms)' })
+      .option('image', { type: 'string', nargs: 1, describe: "the instance's image id, when the logs do not say it (repeatable)" })
+      .option('tz', { type: 'string', nargs: 1, describe: 'zone of timestamps written without one (UTC, +02:00, Europe/Berlin); default UTC' })
+      .option('offset', { type: 'string', nargs: 1, describe: "correct a host's clock: HOST=±DURATION, e.g. cp-3=-2.5s (repeatable)" })
       .option('requests', { type: 'boolean', default: true, describe: "include the other records of the instance's own requests (--no-requests: don't)" })
       .option('cache', { type: 'boolean', default: true, describe: "include the image cache manager's actions on its base file (--no-cache: don't)" })
-      .option('request-window', { type: 'string', describe: "look for a request's other records only this far from its known times, and for cache lines from this long before the instance's arrival on a host (default 60m; all: read every file whole)" })
-      .option('color', { type: 'string', describe: 'colour: auto (default; off when not a terminal or NO_COLOR is set), always, never' }) as unknown as Argv<TraceArgs>,
+      .option('request-window', { type: 'string', nargs: 1, describe: "look for a request's other records only this far from its known times, and for cache lines from this long before the instance's arrival on a host (default 60m; all: read every file whole)" })
+      .option('color', { type: 'string', nargs: 1, describe: 'colour: auto (default; off when not a terminal or NO_COLOR is set), always, never' }) as unknown as Argv<TraceArgs>,
     handler: async (args: ArgumentsCamelCase<TraceArgs>) => {
       setStatus(await runTraceCommand(args, io));
     },
@@ -111,7 +110,7 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
     progress.done();
     await spooled.cleanup();
   }
-  for (const line of report.summaryLines()) io.stderr.write(`instance-trace: ${line}\n`);
+  for (const line of report.summaryLines()) printError(io, line);
   if (report.hadSkips) return 2;
   return found > 0 ? 0 : 1;
 }
@@ -128,7 +127,7 @@ function settle(args: TraceArgs, io: CliIO) {
   });
   parseColorMode(args.color);
   const zone = parseZone(args.tz);
-  const offsets = parseOffsetSpecs(listOf(args.offset));
+  const offsets = parseOffsets(listOf(args.offset));
   const requestWindowMs = parseRequestWindow(args.requestWindow === undefined ? undefined : String(args.requestWindow), DEFAULT_REQUEST_WINDOW_MS);
   const now = io.now();
   const since = args.since === undefined ? null : parseTimeBound('since', args.since, zone, now);

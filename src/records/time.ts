@@ -92,11 +92,18 @@ export function parseTimeZone(spec: string): TimeZone {
 const DURATION_UNITS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const DURATION = /^([+-]?)(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h)$/;
 
+/**
+ * The longest duration taken: 100 years. Times shifted by more would leave what a Date can show
+ * (`Invalid time value`), and no clock, window or age of logs is that far off.
+ */
+export const MAX_DURATION_MS = 876_600 * 3_600_000;
+
 /** `-2.5s`, `300ms`, `+1m`, `2h` → milliseconds (rounded). */
 export function parseDuration(text: string): number {
   const m = DURATION.exec(text.trim());
   if (!m) throw new TimeSpecError(`bad duration: ${JSON.stringify(text)} (write a number and a unit: ms, s, m or h, e.g. -2.5s)`);
   const ms = Math.round(Number(m[2]) * (DURATION_UNITS[m[3] as string] as number));
+  if (!(ms <= MAX_DURATION_MS)) throw new TimeSpecError(`duration out of range: ${JSON.stringify(text)} (at most 876600h, 100 years)`);
   return m[1] === '-' ? -ms : ms;
 }
 

@@ -73,6 +73,12 @@ class Discovered {
       return null;
     });
     if (head === null) return;
+    if (head.length === 0 && /\.gz$/i.test(filePath)) {
+      // Not a gzip stream at all (gzip -dc: unexpected end of file): a compression that never
+      // happened, whose log is lost. Read as an empty text file it would pass unnoticed.
+      this.warnings.push({ file: display, kind: 'unreadable', message: 'cannot read: empty gzip file (0 bytes, not even a gzip header)' });
+      return;
+    }
     const sniffed = sniffBytes(head);
     if (sniffed.binary !== null) {
       this.warnings.push({ file: display, kind: 'binary', message: `skipped: ${sniffed.binary}` });

@@ -13,6 +13,9 @@ export class StreamPuller {
   #wake: (() => void) | null = null;
 
   constructor(private readonly stream: Readable) {
+    // A stream that already ended (empty stdin from /dev/null, read to its end by a peek) emits
+    // 'end' no more: waiting for it would leave the read pending forever.
+    this.#ended = stream.readableEnded || stream.destroyed;
     stream.on('data', (chunk: Buffer | string) => {
       const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
       this.#queue.push(bytes);
