@@ -80,22 +80,25 @@ export function drainSink(sink: Sink, done: () => void): void {
 function flushAllAndExit(code: number, timeoutMs: number): void {
   process.exitCode = code;
   let pending = registrations.size + 1;
+  let exited = false;
   const sinks = [...registrations.keys()].flatMap((logger) => leafSinks(sinkOf(logger)));
   for (const sink of sinks) capIntake(sink);
-  const timer = setTimeout(() => process.exit(code), timeoutMs).unref();
-  // Just before the deadline, stop writing at a line boundary rather than be cut mid-line.
-  const cut = setTimeout(() => {
-    let left = sinks.length + 1;
-    const cutDone = () => { if (--left === 0) process.exit(code); };
-    for (const sink of sinks) cutQueue(sink, cutDone);
-    cutDone();
-  }, timeoutMs - Math.min(250, timeoutMs / 4)).unref();
-  const one = () => {
-    if (--pending !== 0) return;
+  const exit = () => {
+    if (exited) return;
+    exited = true;
     clearTimeout(timer);
     clearTimeout(cut);
     process.exit(code);
   };
+  const timer = setTimeout(exit, timeoutMs).unref();
+  // Just before the deadline, stop writing at a line boundary rather than be cut mid-line.
+  const cut = setTimeout(() => {
+    let left = sinks.length + 1;
+    const cutDone = () => { if (--left === 0) exit(); };
+    for (const sink of sinks) cutQueue(sink, cutDone);
+    cutDone();
+  }, timeoutMs - Math.min(250, timeoutMs / 4)).unref();
+  const one = () => { if (--pending === 0) exit(); };
   for (const logger of registrations.keys()) {
     try { drainSink(sinkOf(logger), one); } catch { one(); }
   }

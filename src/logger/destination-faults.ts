@@ -91,27 +91,36 @@ export function capIntake(sink: Sink): void {
 
 /**
  * Time is up: drops what is queued but not yet handed to the OS, and calls `done` once the write
- * in flight (at most one SonicBoom chunk, whole lines) has finished, so no half line is left.
+ * in flight (at most one SonicBoom chunk, whole lines) is written, so no half line is left. No
+ * fsync is waited for (SonicBoom's close and pino's exit hook both fsync; on a big file just
+ * written that can take seconds): what write() took in, the kernel keeps.
  */
 export function cutQueue(sink: Sink, done: () => void): void {
   if (!isSonicBoom(sink) || retired.has(sink)) { done(); return; }
   sink['maxLength'] = 1;
   sink['_bufs'] = [];
   sink['_lens'] = [];
+  sink.flushSync = () => undefined;
   const inFlight = sink['_writingBuf'] as string | Uint8Array | undefined;
-  const inFlightBytes = typeof inFlight === 'string' ? Buffer.byteLength(inFlight) : inFlight?.length ?? 0;
+  let left = typeof inFlight === 'string' ? Buffer.byteLength(inFlight) : inFlight?.length ?? 0;
   if (sink['_writing'] !== true || (sink['fd'] as number) < 0) {
     sink['_len'] = 0;
     done();
     return;
   }
-  sink['_len'] = inFlightBytes;
+  sink['_len'] = left;
   let called = false;
-  const once = () => {
+  const finish = () => {
     if (called) return;
     called = true;
-    for (const event of ['drain', 'close', 'error']) sink.removeListener?.(event, once);
+    sink.removeListener?.('write', onWrite);
+    for (const event of ['drain', 'close', 'error']) sink.removeListener?.(event, finish);
     done();
   };
-  for (const event of ['drain', 'close', 'error']) sink.once!(event, once);
+  const onWrite = (written: unknown) => {
+    left -= typeof written === 'number' ? written : 0;
+    if (left <= 0) finish();
+  };
+  sink.on!('write', onWrite);
+  for (const event of ['drain', 'close', 'error']) sink.once!(event, finish);
 }
