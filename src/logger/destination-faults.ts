@@ -72,10 +72,12 @@ export function retireOnError(sink: Sink): void {
   sink.on!('error', (error: unknown) => {
     if (reported) return;
     reported = true;
+    retire(sink);
+    // A reader that went away (`| head`): pino stops writing silently, and so do we.
+    if ((error as { code?: unknown } | null)?.code === 'EPIPE') return;
     const why = error instanceof Error ? error.message : thrownText(error);
     process.stderr.write(`instance-trace logger: cannot write to ${describeDestination(sink)} (${why}); `
       + 'its records are dropped from now on\n');
-    retire(sink);
   });
 }
 

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { createLogger, installCrashHandlers } from '../../src/index.js';
 import { drainSink } from '../../src/logger/crash.js';
 import { capIntake, cutQueue, DRAIN_EXTRA_BYTES, isRetired, leafSinks, retireOnError, type Sink } from '../../src/logger/destination-faults.js';
 import { destinationPathSym } from '../../src/logger/symbols.js';
@@ -101,4 +102,38 @@ t.test('cutQueue: drops what is queued, lets the write in flight finish (whole l
   t.equal(readFileSync(file, 'utf8').split('\n').length - 1, lines.length, 'nothing written after the cut');
   cutQueue({ write: () => true }, () => { done = false; });
   t.notOk(done, 'any other sink: done at once');
+});
+
+t.test('a reader that went away (EPIPE) is retired silently, as pino does', async (t) => {
+  await withStderr(async (lines) => {
+    const piped = pino.destination({ fd: 1, sync: false }) as unknown as Sink;
+    retireOnError(piped);
+    (piped as unknown as { emit(e: string, err: unknown): void }).emit('error', Object.assign(new Error('EPIPE: broken pipe'), { code: 'EPIPE' }));
+    t.ok(isRetired(piped));
+    t.same(lines, []);
+  });
+});
+
+t.test('a failing destination beside a healthy one (multistream): the healthy one keeps every record', async (t) => {
+  const file = join(t.testdir(), 'healthy.log');
+  const healthy = pino.destination({ dest: file, sync: false });
+  const full = pino.destination({ dest: '/dev/full', sync: false });
+  await Promise.all([once(healthy, 'ready'), once(full, 'ready')]);
+  await withStderr(async (lines) => {
+    const log = createLogger({ destination: pino.multistream([{ stream: healthy }, { stream: full }]) });
+    const off = installCrashHandlers(log);
+    try {
+      for (let i = 0; i < 3; i++) {
+        log.info({ n: i }, 'tick');
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      t.ok(isRetired(full as unknown as Sink));
+      t.notOk(isRetired(healthy as unknown as Sink));
+      t.equal(lines.length, 1, 'reported once');
+    } finally {
+      off();
+    }
+    healthy.flushSync();
+    t.same(readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => (JSON.parse(line) as { n: number }).n), [0, 1, 2]);
+  });
 });
