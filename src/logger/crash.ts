@@ -6,18 +6,22 @@
  * Flushing is synchronous whenever the destination allows it. It cannot be for a pino.destination
  * file that is still opening (plain pino's exit flush throws "sonic boom is not ready yet" and the
  * lines are lost) or has an async write in flight (flushSync would write later lines first); such
- * a destination is ended instead, and the process exits when it has closed.
+ * a destination is ended instead, and the process exits when it has closed. A pino.destination
+ * is always ended (its flushSync retries a failing write forever). The drain is bounded: in memory
+ * (capIntake) and in time (flushTimeoutMs, default 2 s; the queue is cut cleanly just before), and
+ * a destination that fails is reported once on stderr and retired (see destination-faults.ts).
  */
 import { constants } from 'node:os';
 import { pino } from 'pino';
 import { currentScope, runWithScope, scopeOfError } from './context.js';
 import { thrownText } from './describe.js';
+import { capIntake, cutQueue, isRetired, isSonicBoom, leafSinks, retireOnError, type Sink } from './destination-faults.js';
 import { sinkSym } from './symbols.js';
 
 export interface CrashHandlerOptions {
   /** Exit status after a crash (default 1). Signals exit with 128 + the signal number. */
   exitCode?: number;
-  /** Longest wait for an asynchronous flush before exiting anyway (default 5000 ms). */
+  /** Longest wait for an asynchronous flush before exiting anyway (default 2000 ms). */
   flushTimeoutMs?: number;
   /** Signals to flush and exit on (default SIGTERM and SIGINT). */
   signals?: readonly NodeJS.Signals[];
@@ -32,11 +36,7 @@ interface Registration {
 const registrations = new Map<pino.Logger, Registration>();
 let exiting = false;
 
-type Sink = Record<string, unknown> & {
-  flushSync?: () => void;
-  end?: () => void;
-  once?: (event: string, listener: (...args: unknown[]) => void) => void;
-};
+const DEFAULT_FLUSH_TIMEOUT_MS = 2000;
 
 function sinkOf(logger: pino.Logger): Sink {
   const record = logger as unknown as Record<symbol, unknown>;
@@ -53,9 +53,10 @@ export function drainSink(sink: Sink, done: () => void): void {
     one();
     return;
   }
+  if (isRetired(sink)) { done(); return; }
   const opening = typeof sink['fd'] === 'number' && (sink['fd'] as number) < 0;
   const writing = sink['_writing'] === true; // SonicBoom: an async write is in flight
-  if (typeof sink.flushSync === 'function' && !opening && !writing) {
+  if (typeof sink.flushSync === 'function' && !opening && !writing && !isSonicBoom(sink)) {
     try {
       sink.flushSync();
       done();
@@ -79,12 +80,25 @@ export function drainSink(sink: Sink, done: () => void): void {
 function flushAllAndExit(code: number, timeoutMs: number): void {
   process.exitCode = code;
   let pending = registrations.size + 1;
-  const timer = setTimeout(() => process.exit(code), timeoutMs).unref();
-  const one = () => {
-    if (--pending !== 0) return;
+  let exited = false;
+  const sinks = [...registrations.keys()].flatMap((logger) => leafSinks(sinkOf(logger)));
+  for (const sink of sinks) capIntake(sink);
+  const exit = () => {
+    if (exited) return;
+    exited = true;
     clearTimeout(timer);
+    clearTimeout(cut);
     process.exit(code);
   };
+  const timer = setTimeout(exit, timeoutMs).unref();
+  // Just before the deadline, stop writing at a line boundary rather than be cut mid-line.
+  const cut = setTimeout(() => {
+    let left = sinks.length + 1;
+    const cutDone = () => { if (--left === 0) exit(); };
+    for (const sink of sinks) cutQueue(sink, cutDone);
+    cutDone();
+  }, timeoutMs - Math.min(250, timeoutMs / 4)).unref();
+  const one = () => { if (--pending === 0) exit(); };
   for (const logger of registrations.keys()) {
     try { drainSink(sinkOf(logger), one); } catch { one(); }
   }
@@ -93,7 +107,7 @@ function flushAllAndExit(code: number, timeoutMs: number): void {
 
 function firstOptions(): Required<CrashHandlerOptions> {
   for (const registration of registrations.values()) return registration.options;
-  return { exitCode: 1, flushTimeoutMs: 5000, signals: ['SIGTERM', 'SIGINT'] };
+  return { exitCode: 1, flushTimeoutMs: DEFAULT_FLUSH_TIMEOUT_MS, signals: ['SIGTERM', 'SIGINT'] };
 }
 
 /**
@@ -164,7 +178,7 @@ export function installCrashHandlers(logger: pino.Logger, options: CrashHandlerO
     logger,
     options: {
       exitCode: options.exitCode ?? 1,
-      flushTimeoutMs: options.flushTimeoutMs ?? 5000,
+      flushTimeoutMs: options.flushTimeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS,
       signals: options.signals ?? ['SIGTERM', 'SIGINT'],
     },
   };
@@ -175,6 +189,7 @@ export function installCrashHandlers(logger: pino.Logger, options: CrashHandlerO
     for (const signal of installedSignals) process.on(signal, onSignal);
   }
   registrations.set(logger, registration);
+  for (const sink of leafSinks(sinkOf(logger))) retireOnError(sink);
   return () => {
     if (registrations.get(logger) !== registration) return;
     registrations.delete(logger);

@@ -11,7 +11,7 @@ import { serializeError } from './errors.js';
 import { normaliseInstance } from './instance.js';
 import { createRedactor, DEFAULT_CENSOR } from './redact.js';
 import { composeMixin, createMergeStrategy } from './scope-mixin.js';
-import { boundInstanceSym, sinkSym } from './symbols.js';
+import { boundInstanceSym, destinationPathSym, sinkSym } from './symbols.js';
 import { OsloTextStream, PrettyTextStream, type TextDestination } from './text-streams.js';
 
 export type LogFormat = 'json' | 'oslo' | 'pretty';
@@ -79,7 +79,11 @@ function resolveDestination(options: CreateLoggerOptions): TextDestination {
   if (options.transport !== undefined) return pino.transport(options.transport) as TextDestination;
   const destination = options.destination;
   if (destination === undefined) return pino.destination(1);
-  if (typeof destination === 'string') return pino.destination({ dest: destination, mkdir: true, sync: false });
+  if (typeof destination === 'string') {
+    const file = pino.destination({ dest: destination, mkdir: true, sync: false });
+    (file as unknown as Record<symbol, unknown>)[destinationPathSym] = destination;
+    return file;
+  }
   if (typeof destination === 'number') return pino.destination(destination);
   return destination;
 }

@@ -5,3 +5,6 @@ export const boundInstanceSym = Symbol('instance-trace.boundInstance');
 
 /** On a root logger: the real sink under any text-formatting stream (what crash flushing drains). */
 export const sinkSym = Symbol('instance-trace.sink');
+
+/** On a destination createLogger opened from a path: that path (a failure report names it). */
+export const destinationPathSym = Symbol('instance-trace.destinationPath');

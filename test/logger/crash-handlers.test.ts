@@ -146,3 +146,17 @@ t.test('text streams over a bare destination: flush, flushSync and end are safe 
   await new Promise<void>((resolve) => stream.flush(() => resolve()));
   t.same(written, []);
 });
+
+t.test('a drain that never finishes is cut before flushTimeoutMs and exits once', async (t) => {
+  await isolated(async (exits) => {
+    // A destination whose end() never closes.
+    const stuck = { write() { return true; }, end() {}, once() {} };
+    const log = createLogger({ destination: stuck as never });
+    const off = installCrashHandlers(log, { flushTimeoutMs: 40 });
+    emit('SIGTERM', 'SIGTERM');
+    t.same(exits, [], 'waits for the drain');
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    t.same(exits, [143], 'one exit, at the cut');
+    off();
+  });
+});
