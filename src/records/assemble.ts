@@ -9,7 +9,7 @@ import type { LineBlock } from '../sources/source.js';
 import { parseLine, type ParsedLine } from './line.js';
 import { finishOsloRecord } from './oslo-text.js';
 import { parseCacheMessage } from './cache-wording.js';
-import { parseTimeZone, type TimeZone } from './time.js';
+import { fileClock, parseTimeZone, type TimeZone } from './time.js';
 
 export interface ParseOptions {
   /** Zone of timestamps written without one: `UTC` (default), `±HH:MM`, an IANA name, or a TimeZone. */
@@ -71,7 +71,8 @@ export class RecordAssembler {
   private extra = 0;
 
   constructor(private readonly origin: RecordOrigin, opts: ParseOptions = {}) {
-    this.zone = typeof opts.tz === 'string' ? parseTimeZone(opts.tz) : opts.tz;
+    // One file's records: wall times of a fall-back hour are resolved in its order.
+    this.zone = fileClock(typeof opts.tz === 'string' ? parseTimeZone(opts.tz) : opts.tz);
     this.offsets = opts.offsets && opts.offsets.size > 0 ? opts.offsets : undefined;
     this.maxExtra = Math.max(0, opts.maxContinuationLines ?? DEFAULT_MAX_CONTINUATION_LINES);
     this.reference = opts.referenceTime ?? Date.now();

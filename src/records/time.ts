@@ -15,7 +15,15 @@ export interface TimeZone {
   readonly name: string;
   /** `wallMs` is the wall-clock time encoded as if it were UTC (Date.UTC of its fields). */
   toEpoch(wallMs: number): number;
+  /**
+   * Whether the clocks showed `wallMs` twice (the hour a fall-back repeats: both instants, in
+   * order) or never (the hour a spring-forward skips); null for an ordinary time. Zones without
+   * daylight saving leave it out.
+   */
+  transitionAt?(wallMs: number): WallTransition | null;
 }
+
+export type WallTransition = { kind: 'repeated'; first: number; second: number } | { kind: 'skipped' };
 
 export const UTC: TimeZone = { name: 'UTC', toEpoch: (wallMs) => wallMs };
 
@@ -61,6 +69,76 @@ class IanaZone implements TimeZone {
     const second = this.offsetAt(guess);
     return second === first ? guess : wallMs - second;
   }
+
+  transitionAt(wallMs: number): WallTransition | null {
+    // Transitions are months apart: the offsets a day either side are the two in play.
+    const before = this.offsetAt(wallMs - DAY);
+    const after = this.offsetAt(wallMs + DAY);
+    if (before === after) return null;
+    const early = wallMs - before;
+    const late = wallMs - after;
+    const earlyHolds = this.offsetAt(early) === before;
+    const lateHolds = this.offsetAt(late) === after;
+    if (earlyHolds && lateHolds) return { kind: 'repeated', first: Math.min(early, late), second: Math.max(early, late) };
+    return earlyHolds || lateHolds ? null : { kind: 'skipped' };
+  }
+}
+
+const DAY = 24 * 3600 * 1000;
+
+/**
+ * How far a file's times may step back and still be read as going on (lines of several
+ * processes interleave out of order by seconds); a repeated wall time further back than this
+ * from the latest time of the file is the second occurrence.
+ */
+const FOLD_TOLERANCE_MS = 10 * 60 * 1000;
+
+/**
+ * A zone as one file's reader sees it. Wall times the clocks showed twice (the fall-back hour)
+ * are resolved by file order: the first occurrence while the file's times go on, the second
+ * once they have stepped back. Times in a skipped hour keep the zone's reading (the offset
+ * before the change). The first such time of the file is reported once through `onAmbiguous`.
+ */
+export class FileClock implements TimeZone {
+  readonly name: string;
+  /** Latest instant read so far in the file (or seeded from a known record's time). */
+  private latest = -Infinity;
+  private reported = false;
+
+  constructor(readonly zone: TimeZone, private readonly onAmbiguous?: (message: string) => void) {
+    this.name = zone.name;
+  }
+
+  /** A file read from the middle: the time of the record it starts at, known from an earlier pass. */
+  seed(epochMs: number | null | undefined): void {
+    if (epochMs !== null && epochMs !== undefined && Number.isFinite(epochMs)) this.latest = epochMs;
+  }
+
+  toEpoch(wallMs: number): number {
+    const transition = this.zone.transitionAt?.(wallMs) ?? null;
+    let t: number;
+    if (transition?.kind === 'repeated') {
+      t = transition.first >= this.latest - FOLD_TOLERANCE_MS ? transition.first : transition.second;
+      this.report(`local times in the hour repeated when ${this.name}'s clocks went back are ambiguous: read in file order (the first occurrence until the times step back, then the second)`);
+    } else {
+      t = this.zone.toEpoch(wallMs);
+      if (transition?.kind === 'skipped') this.report(`local times in the hour skipped when ${this.name}'s clocks went forward do not exist: read with the offset before the change`);
+    }
+    if (t > this.latest) this.latest = t;
+    return t;
+  }
+
+  private report(message: string): void {
+    if (this.reported) return;
+    this.reported = true;
+    this.onAmbiguous?.(message);
+  }
+}
+
+/** A file's own clock over `zone` (itself when it is one already, or when the zone never changes offset). */
+export function fileClock(zone: TimeZone | undefined, onAmbiguous?: (message: string) => void): TimeZone | undefined {
+  if (zone === undefined || zone instanceof FileClock || zone.transitionAt === undefined) return zone;
+  return new FileClock(zone, onAmbiguous);
 }
 
 const FIXED_OFFSET = /^([+-])(\d{1,2})(?::?(\d{2}))?$/;

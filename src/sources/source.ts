@@ -31,7 +31,7 @@ export type RecordStartTest = (line: string) => boolean;
 /** Something odd about the input, reported once on stderr and counted; never fatal. */
 export interface SourceWarning {
   file: string;
-  kind: 'missing' | 'unreadable' | 'not-a-file' | 'corrupt-gzip' | 'truncated-gzip' | 'long-line' | 'binary' | 'long-record' | 'damaged' | 'stopped';
+  kind: 'missing' | 'unreadable' | 'not-a-file' | 'corrupt-gzip' | 'truncated-gzip' | 'long-line' | 'binary' | 'long-record' | 'damaged' | 'stopped' | 'ambiguous-time';
   message: string;
 }
 
@@ -57,4 +57,6 @@ export interface ByteRange {
   offset: number;
   line: number;
   end: number | null;
+  /** Time of the record at `offset` when an earlier pass learnt it (a reader starting there needs the clock's context). */
+  time?: number | null;
 }

@@ -81,7 +81,10 @@ export function planRangeSearches(
     }
     current = null;
     if (matter.length === 0) continue;
-    current = { range: { offset: start.offset, line: start.line, end: end === null ? null : end.offset }, needles: matter };
+    const range: RangeSearch['range'] = { offset: start.offset, line: start.line, end: end === null ? null : end.offset };
+    // A reader starting mid-file needs the time it starts at (a fall-back hour is read in file order).
+    if (i > 0) range.time = start.time;
+    current = { range, needles: matter };
     currentKey = key;
     out.push(current);
   }

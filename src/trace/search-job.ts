@@ -8,7 +8,7 @@ import { NotSeekableError } from '../sources/read.js';
 import type { SpoolResult, SpoolTarget } from '../sources/tee.js';
 import type { SourceCounts } from '../sources/report.js';
 import type { Checkpoint, LineBlock, SourceFile, SourceWarning } from '../sources/source.js';
-import { assembleBlock, isRecordStart, type ParseOptions } from '../records/index.js';
+import { assembleBlock, fileClock, FileClock, isRecordStart, parseTimeZone, type ParseOptions } from '../records/index.js';
 import type { FoundRecord } from './types.js';
 import type { RangeSearch } from './prune.js';
 
@@ -50,9 +50,15 @@ export interface JobHooks {
 
 /** Runs a job's searches in order; returns what pass 1 learnt of the source (null when nothing was searched). */
 export async function runSearchJob(job: SearchJob, hooks: JobHooks): Promise<FileTimes | null> {
-  const { source, searches, firstPass, parse } = job;
+  const { source, searches, firstPass } = job;
+  // One clock for the file's blocks and checkpoints, so a fall-back hour is read in file order.
+  const clock = fileClock(typeof job.parse.tz === 'string' ? parseTimeZone(job.parse.tz) : job.parse.tz,
+    (message) => hooks.onWarning({ kind: 'ambiguous-time', file: source.display, message }));
+  const parse: ParseOptions = { ...job.parse, tz: clock };
   let stats: SearchStats | null = null;
-  const once = (range: RangeSearch['range'], needles: string[]) => searchSource(source, {
+  const once = (range: RangeSearch['range'], needles: string[]) => {
+    if (clock instanceof FileClock) clock.seed(range.time);
+    return searchSource(source, {
     needles,
     isRecordStart,
     range: range.offset === 0 && range.end === null ? undefined : range,
@@ -64,6 +70,7 @@ export async function runSearchJob(job: SearchJob, hooks: JobHooks): Promise<Fil
     if (hooks.keepBlock !== undefined && !hooks.keepBlock(block, needles)) return;
     hooks.onRecords(foundInBlock(block, parse));
   });
+  };
   let searched = false;
   for (const search of searches) {
     const { range } = search;

@@ -28,16 +28,16 @@ t.test('stretches between checkpoints are searched only for the needles whose wi
     { needle: 'img', from: 3.5 * h, to: Infinity },
   ]);
   t.same(plan, [
-    { range: { offset: 200, line: 201, end: 300 }, needles: ['req-a'] },
+    { range: { offset: 200, line: 201, end: 300, time: 2 * h }, needles: ['req-a'] },
     // Stretches with the same needles merge, up to the end of the file (the last is open-ended).
-    { range: { offset: 300, line: 301, end: null }, needles: ['img'] },
+    { range: { offset: 300, line: 301, end: null, time: 3 * h }, needles: ['img'] },
   ]);
   // Before the first checkpoint, times are unbounded below.
   t.same(planRangeSearches(cps, [{ needle: 'old', from: -Infinity, to: 0 }]), [{ range: { offset: 0, line: 1, end: 100 }, needles: ['old'] }]);
   // Everything, in pieces of at most maxBytes.
   t.same(planRangeSearches(cps, [{ needle: 'x', from: -Infinity, to: Infinity }], { maxBytes: 250 }).map((s) => [s.range.offset, s.range.end]), [[0, 200], [200, 400], [400, null]]);
-  t.same(planRangeSearches(cps, [{ needle: 'x', from: 10 * h, to: 11 * h }]), [{ range: { offset: 500, line: 501, end: null }, needles: ['x'] }]);
-  t.same(planRangeSearches([cp(0, 5)], [{ needle: 'x', from: -Infinity, to: Infinity }]), [{ range: { offset: 0, line: 1, end: null }, needles: ['x'] }], 'an empty first stretch is skipped');
+  t.same(planRangeSearches(cps, [{ needle: 'x', from: 10 * h, to: 11 * h }]), [{ range: { offset: 500, line: 501, end: null, time: 5 * h }, needles: ['x'] }]);
+  t.same(planRangeSearches([cp(0, 5)], [{ needle: 'x', from: -Infinity, to: Infinity }]), [{ range: { offset: 0, line: 1, end: null, time: 5 }, needles: ['x'] }], 'an empty first stretch is skipped; a range from a checkpoint carries its time');
 });
 
 const ID = '9a5c0bd0-8d0e-4f46-9a4e-3f8b7a1c2d11';
