@@ -31,6 +31,8 @@ interface Run {
   lastLogged: number;
   /** Growth of the child's peak RSS from `ready` to its exit. */
   rssGrowthKiB: number;
+  /** Lines the child had logged when the signal reached it. */
+  loggedAtSignal: number;
 }
 
 function procCpuMs(pid: number): number {
@@ -49,7 +51,7 @@ const SCHEDULING_SLACK_MS = 3000;
  * Starts the child, sends SIGTERM `holdMs` after it is ready, and kills it if it is still alive
  * `boundMs` + slack later (or if it never gets ready: the old code could hang in its exit hook first).
  */
-function runChild(mode: 'idle' | 'steady' | 'loop', destination: string, boundMs: number, holdMs = 0): Promise<Run> {
+function runChild(mode: 'idle' | 'steady' | 'loop' | 'count', destination: string, boundMs: number, holdMs = 0, signal: NodeJS.Signals = 'SIGTERM'): Promise<Run> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', '@tapjs/typescript/import', CHILD, mode, destination], {
       cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv,
@@ -75,7 +77,7 @@ function runChild(mode: 'idle' | 'steady' | 'loop', destination: string, boundMs
       readyProcCpuMs = procCpuMs(child.pid!);
       termAt = performance.now() + holdMs;
       setTimeout(() => {
-        child.kill('SIGTERM');
+        child.kill(signal);
         deadline = setTimeout(() => {
           hung = true;
           hungCpuMs = procCpuMs(child.pid!) - readyProcCpuMs;
@@ -86,13 +88,14 @@ function runChild(mode: 'idle' | 'steady' | 'loop', destination: string, boundMs
     child.on('close', (code) => {
       clearTimeout(deadline);
       const afterTermMs = termAt === 0 ? Number.NaN : performance.now() - termAt;
-      const exit = /^exit (\d+) (-?\d+) (\d+) (\d+|NaN)$/m.exec(stdout);
+      const exit = /^exit (\d+) (-?\d+) (\d+) (\d+|NaN) (-?\d+)$/m.exec(stdout);
       resolve({
         code, afterTermMs, hung, stderr,
         ownTermToExitMs: exit === null ? Number.NaN : Number(exit[4]),
         cpuAfterReadyMs: hung || exit === null ? hungCpuMs : (Number(exit[1]) - readyCpuUs) / 1000,
         lastLogged: exit === null ? -1 : Number(exit[2]),
         rssGrowthKiB: exit === null ? Number.NaN : Number(exit[3]) - readyRssKiB,
+        loggedAtSignal: exit === null ? -1 : Number(exit[5]),
       });
     });
   });
@@ -124,6 +127,40 @@ t.test('a folder that cannot be created: SIGTERM exits within 2 s, no busy loop,
   t.ok(run.cpuAfterReadyMs < 300, `CPU over the last second and the exit is small (${Math.round(run.cpuAfterReadyMs)} ms)`);
   t.same(stderrLines(run).length, 1, `one line on stderr: ${run.stderr}`);
   t.match(run.stderr, `cannot write to ${destination} (ENOTDIR`);
+});
+
+/** The n of each whole JSON line of a log file, and how many lines were not whole records. */
+function loggedNumbers(file: string): { numbers: number[]; unparsable: number; endsWhole: boolean } {
+  const content = readFileSync(file, 'utf8');
+  const numbers: number[] = [];
+  let unparsable = 0;
+  for (const line of content.split('\n').slice(0, -1)) {
+    try {
+      const record = JSON.parse(line) as { n?: number };
+      if (typeof record.n === 'number') numbers.push(record.n);
+    } catch {
+      unparsable++;
+    }
+  }
+  return { numbers, unparsable, endsWhole: content === '' || content.endsWith('\n') };
+}
+
+t.test('SIGTERM and SIGINT at random moments of a 100,000-line run: every line logged before the signal is in the file, whole, in order', async (t) => {
+  // Moments spread over the run (about a second on an idle machine); printed so a failure can be replayed.
+  const moments = [0, 1, 2, 3].map((i) => Math.round(i * 100 + Math.random() * 100));
+  for (const [i, holdMs] of moments.entries()) {
+    const signal: NodeJS.Signals = i % 2 === 0 ? 'SIGTERM' : 'SIGINT';
+    const file = join(outDir, `count-${i}.log`);
+    const run = await runChild('count', file, 2000, holdMs, signal);
+    assertExitedWithin(t, run, 2000);
+    t.equal(run.code, signal === 'SIGTERM' ? 143 : 130, `${signal} after ${holdMs} ms: the signal's status`);
+    t.equal(run.stderr, '');
+    const { numbers, unparsable, endsWhole } = loggedNumbers(file);
+    t.ok(endsWhole, 'the last line is complete');
+    t.equal(unparsable, 0, 'every line is a whole record');
+    t.equal(numbers.findIndex((n, k) => n !== k), -1, 'a prefix of what was logged: in order, nothing skipped or doubled');
+    t.ok(numbers.length >= run.loggedAtSignal, `${signal} after ${holdMs} ms: ${numbers.length} lines written, ${run.loggedAtSignal} logged before the signal`);
+  }
 });
 
 t.test('a healthy file and an app logging in a tight loop: SIGTERM exits within 2.5 s, a whole-line prefix', async (t) => {
