@@ -169,18 +169,8 @@ t.test('a healthy file and an app logging in a tight loop: SIGTERM exits within 
   assertExitedWithin(t, run, 2500);
   t.equal(run.code, 143);
   t.equal(run.stderr, '');
-  const content = readFileSync(file, 'utf8');
-  t.ok(content.endsWith('\n'), 'no half line at the end');
-  const numbers: number[] = [];
-  let unparsable = 0;
-  for (const line of content.split('\n').slice(0, -1)) {
-    try {
-      const record = JSON.parse(line) as { n?: number };
-      if (typeof record.n === 'number') numbers.push(record.n);
-    } catch {
-      unparsable++;
-    }
-  }
+  const { numbers, unparsable, endsWhole } = loggedNumbers(file);
+  t.ok(endsWhole, 'no half line at the end');
   t.equal(unparsable, 0, 'every line is a whole record');
   t.ok(numbers.length > 0, `${numbers.length} records written of ${run.lastLogged + 1} logged`);
   t.ok(run.rssGrowthKiB < 100 * 1024, `memory bounded after SIGTERM (peak RSS grew ${run.rssGrowthKiB} KiB)`);
