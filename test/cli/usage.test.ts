@@ -1,0 +1,38 @@
+/** The first minutes at the command line: what a bare or mistyped command says. */
+import t from 'tap';
+import { CLOUD, ID, runMain } from './fixture/run.js';
+import { attachColorValue } from '../../src/cli/main.js';
+
+t.test('no arguments, or flags but no instance id: a usage line and an example, exit 2', async (t) => {
+  for (const argv of [[], ['--json'], ['--summary', '--tz', 'UTC']]) {
+    const r = await runMain(argv);
+    t.equal(r.status, 2, argv.join(' '));
+    t.equal(r.stdout, '');
+    t.match(r.stderr, /^usage: instance-trace <instance-id> \[paths\.\.\]/);
+    t.match(r.stderr, /\nexample: instance-trace [0-9a-f-]{36} /);
+    t.notMatch(r.stderr, /Not enough non-option arguments/);
+  }
+});
+
+t.test("a usage error of a command points at that command's own help", async (t) => {
+  const filter = await runMain(['filter', '--bogus', '-i', ID]);
+  t.equal(filter.status, 2);
+  t.equal(filter.stderr, 'instance-trace: Unknown argument: bogus (see instance-trace filter --help)\n');
+  const trace = await runMain([ID, CLOUD, '--bogus']);
+  t.equal(trace.status, 2);
+  t.equal(trace.stderr, 'instance-trace: Unknown argument: bogus (see instance-trace --help)\n');
+});
+
+t.test('a bare --color means always; --color never and --color=never give the value', async (t) => {
+  t.same(attachColorValue(['--color', 'logs/']), ['--color=always', 'logs/']);
+  t.same(attachColorValue(['--color']), ['--color=always']);
+  t.same(attachColorValue(['--color', 'never', 'x']), ['--color=never', 'x']);
+  t.same(attachColorValue(['--color=auto']), ['--color=auto']);
+  t.same(attachColorValue(['--', '--color']), ['--', '--color'], 'after --, a path');
+  const bare = await runMain([ID, CLOUD, '--summary', '--color']);
+  t.equal(bare.status, 0, bare.stderr);
+  t.match(bare.stdout, /\u001b\[/, 'coloured though not a terminal');
+  const never = await runMain([ID, '--color', 'never', CLOUD, '--summary'], { tty: true });
+  t.equal(never.status, 0, never.stderr);
+  t.notMatch(never.stdout, /\u001b\[/, 'plain though a terminal');
+});
