@@ -7,6 +7,8 @@ import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
 import { discoverSources } from '../sources/discover.js';
 import { SourceReport } from '../sources/report.js';
 import { normalizeInstanceId } from '../trace/match.js';
+import { findInstanceCandidates, parseIdQuery, type IdQuery, type InstanceCandidate } from '../trace/resolve-id.js';
+import { sanitize } from '../render/sanitize.js';
 import { traceToSink } from '../trace/run.js';
 import { DEFAULT_REQUEST_WINDOW_MS } from '../trace/prune.js';
 import { spoolOnceOnlySources } from '../trace/spool.js';
@@ -87,12 +89,21 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
     printError(io, `cannot read standard input or a pipe: ${(error as Error).message}`);
     return 2;
   }
+  let instanceId = settings.instanceId;
+  if (settings.query !== null) {
+    const resolved = await resolveShortId(settings.query, String(args.instanceId), spooled.sources, { tz: settings.zone, offsets: settings.offsets }, io);
+    if (typeof resolved === 'number') {
+      await spooled.cleanup();
+      return resolved;
+    }
+    instanceId = resolved;
+  }
   const progress = createProgress(io, spooled.sources.reduce((sum, s) => sum + (s.size ?? 0), 0));
   const sink = makeSink(args, io);
   let found: number;
   try {
     const result = await traceToSink(spooled.sources, {
-      instanceId: settings.instanceId,
+      instanceId,
       imageIds: settings.images,
       requests: args.requests,
       cache: args.cache,
@@ -115,11 +126,43 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
   return found > 0 ? 0 : 1;
 }
 
-function settle(args: TraceArgs, io: CliIO) {
-  const instanceId = normalizeInstanceId(String(args.instanceId));
-  if (instanceId === null) {
-    throw new UsageError(`not an instance id: ${JSON.stringify(String(args.instanceId))} (expected a UUID like 9a5c0bd0-8d0e-4f46-9a4e-3f8b7a1c2d11)`);
+/**
+ * The instance a prefix or a domain name means in these logs: its UUID (said on stderr), or the
+ * exit status when there is none (1) or several (2, each listed with its times and hosts).
+ */
+async function resolveShortId(query: IdQuery, given: string, sources: Parameters<typeof findInstanceCandidates>[0], parse: Parameters<typeof findInstanceCandidates>[2], io: CliIO): Promise<string | number> {
+  const candidates = await findInstanceCandidates(sources, query, parse);
+  const shown = sanitize(given);
+  if (candidates.length === 0) {
+    printError(io, query.kind === 'prefix'
+      ? `no instance in these logs has an id starting with ${shown}`
+      : `no record in these logs ties ${shown} to an instance id (Nova names it with the instance in its guest XML, at DEBUG)`);
+    return 1;
   }
+  if (candidates.length === 1) {
+    printError(io, `${shown} is instance ${candidates[0]!.id}${query.kind === 'prefix' ? ' (the only one in these logs with that prefix)' : ''}`);
+    return candidates[0]!.id;
+  }
+  printError(io, `${shown} is ambiguous: ${candidates.length} instances in these logs match; give more of the id:`);
+  for (const c of candidates) io.stderr.write(`  ${describeCandidate(c)}\n`);
+  return 2;
+}
+
+function describeCandidate(c: InstanceCandidate): string {
+  const time = (ms: number | null): string => (ms === null ? '?' : new Date(ms).toISOString().replace('T', ' ').replace('Z', ''));
+  const hosts = c.hosts.length === 0 ? '(unknown host)' : c.hosts.map(sanitize).join(', ');
+  return `${c.id}  ${time(c.first)} → ${time(c.last)}  ${hosts}`;
+}
+
+function settle(args: TraceArgs, io: CliIO) {
+  const given = String(args.instanceId);
+  const full = normalizeInstanceId(given);
+  const query = full === null ? parseIdQuery(given) : null;
+  if (full === null && query === null) {
+    throw new UsageError(`not an instance id: ${JSON.stringify(given)} (expected a UUID like 9a5c0bd0-8d0e-4f46-9a4e-3f8b7a1c2d11, at least its first 8 digits, or a domain name like instance-0000002a)`);
+  }
+  // Resolved against the logs once they are open; the trace never sees a short id.
+  const instanceId = full ?? '';
   const images = listOf(args.image).map((image) => {
     const id = normalizeInstanceId(image);
     if (id === null) throw new UsageError(`not an image id: ${JSON.stringify(image)} (expected a UUID)`);
@@ -138,7 +181,7 @@ function settle(args: TraceArgs, io: CliIO) {
     if (io.stdin.isTTY === true) throw new UsageError('no input: give log files or folders, or - to read standard input');
     paths = ['-'];
   }
-  return { instanceId, images, zone, offsets, since, until, paths, requestWindowMs };
+  return { instanceId, query, images, zone, offsets, since, until, paths, requestWindowMs };
 }
 
 /**
