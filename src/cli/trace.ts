@@ -101,6 +101,8 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
   const progress = createProgress(io, spooled.sources.reduce((sum, s) => sum + (s.size ?? 0), 0));
   const sink = makeSink(args, io);
   let found: number;
+  let outside: { records: number; first: number | null; last: number | null };
+  let seenHosts: Set<string | null>;
   try {
     const result = await traceToSink(spooled.sources, {
       instanceId,
@@ -117,9 +119,19 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
       onProgress: (done, total) => progress.update(done, total),
     }, sink);
     found = result.records.length;
+    outside = result.outsideWindow;
+    seenHosts = new Set([...spooled.sources.map((source) => source.host), ...result.records.map((t) => t.record.host)]);
   } finally {
     progress.done();
     await spooled.cleanup();
+  }
+  // Silent non-results are the worst kind: a window that left everything out, a clock fixed on no host.
+  if (found === 0 && outside.records > 0) {
+    const span = outside.first === null ? '' : ` (they run from ${isoTime(outside.first)} to ${isoTime(outside.last ?? outside.first)})`;
+    printError(io, `the --since/--until window left out all ${outside.records} record${outside.records === 1 ? '' : 's'} of the instance${span}`);
+  }
+  for (const host of settings.offsets.keys()) {
+    if (!seenHosts.has(host)) printError(io, `warning: --offset ${sanitize(host)}: no such host in these logs (no folder of that name, no record of it in the answer); the offset changed nothing`);
   }
   for (const line of report.summaryLines()) printError(io, line);
   if (report.hadSkips) return 2;
@@ -148,8 +160,12 @@ async function resolveShortId(query: IdQuery, given: string, sources: Parameters
   return 2;
 }
 
+function isoTime(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+}
+
 function describeCandidate(c: InstanceCandidate): string {
-  const time = (ms: number | null): string => (ms === null ? '?' : new Date(ms).toISOString().replace('T', ' ').replace('Z', ''));
+  const time = (ms: number | null): string => (ms === null ? '?' : isoTime(ms));
   const hosts = c.hosts.length === 0 ? '(unknown host)' : c.hosts.map(sanitize).join(', ');
   return `${c.id}  ${time(c.first)} → ${time(c.last)}  ${hosts}`;
 }

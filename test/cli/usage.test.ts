@@ -36,3 +36,15 @@ t.test('a bare --color means always; --color never and --color=never give the va
   t.equal(never.status, 0, never.stderr);
   t.notMatch(never.stdout, /\u001b\[/, 'plain though a terminal');
 });
+
+t.test('no silent non-results: a window that leaves everything out, a clock offset for no host', async (t) => {
+  const r = await runMain([ID, CLOUD, '--since', '2026-03-03']);
+  t.equal(r.status, 1);
+  t.match(r.stderr, /the --since\/--until window left out all 42 records of the instance \(they run from 2026-03-02 09:00:00\.100 to 2026-03-02 11:20:00\.130\)/);
+  const some = await runMain([ID, CLOUD, '--since', '2026-03-02T11:00:00Z']);
+  t.equal(some.status, 0);
+  t.notMatch(some.stderr, /window left out/, 'said only when nothing is left');
+  const offset = await runMain([ID, CLOUD, '--offset', 'cp-9=4s', '--offset', 'cp-3=-4s', '--summary']);
+  t.equal(offset.status, 0);
+  t.equal(offset.stderr, 'instance-trace: warning: --offset cp-9: no such host in these logs (no folder of that name, no record of it in the answer); the offset changed nothing\n', 'cp-3 exists: no word about it');
+});
