@@ -14,7 +14,7 @@ import { SourceReport } from '../sources/report.js';
 import type { SourceFile, SourceWarning } from '../sources/source.js';
 import { isUuid } from '../records/ids.js';
 import type { FilterInput, FilterSink } from '../trace/filter.js';
-import { listOf, parseIdleFlush, parseOffsets, parseZone, settleFlags, UsageError } from './options.js';
+import { examplesBlock, listOf, parseIdleFlush, parseOffsets, parseZone, settleFlags, UsageError } from './options.js';
 import { printError, type CliIO } from './io.js';
 
 export interface FilterArgs {
@@ -57,8 +57,8 @@ export function filterCommand(io: CliIO, setStatus: (status: number) => void): C
         .option('from-end', { type: 'boolean', default: false, describe: 'with --follow: skip what the files hold at start (tail -n0)' })
         .option('tz', { type: 'string', nargs: 1, describe: 'with --json: zone of timestamps written without one (default UTC)' })
         .option('offset', { type: 'string', nargs: 1, describe: "with --json: correct a host's clock, HOST=±DURATION (repeatable)" });
-      for (const [command, description] of FILTER_EXAMPLES) b = b.example(command, description);
-      return b as unknown as Argv<FilterArgs>;
+      // Pipelines are long: each on a line of its own under its purpose, never wrapped mid-pipe.
+      return b.epilogue(examplesBlock(FILTER_EXAMPLES)) as unknown as Argv<FilterArgs>;
     },
     handler: async (args: ArgumentsCamelCase<FilterArgs>) => {
       setStatus(await runFilterCommand(args, io));

@@ -48,3 +48,20 @@ t.test('no silent non-results: a window that leaves everything out, a clock offs
   t.equal(offset.status, 0);
   t.equal(offset.stderr, 'instance-trace: warning: --offset cp-9: no such host in these logs (no folder of that name, no record of it in the answer); the offset changed nothing\n', 'cp-3 exists: no word about it');
 });
+
+t.test('filter --help shows each example pipeline whole on its own line', async (t) => {
+  const r = await runMain(['filter', '--help']);
+  t.equal(r.status, 0);
+  t.match(r.stdout, /\n {2}tail -F \/var\/log\/nova\/nova-compute\.log \| instance-trace filter --follow -i <id> -\n/);
+  t.match(r.stdout, /\n {2}zcat nova-api\.log\.2\.gz \| instance-trace filter -i <id> --json \| jq \.message\n/);
+});
+
+t.test('the summary JSON is snake_case throughout, and an unknown host reads the same in summary and timeline', async (t) => {
+  const r = await runMain([ID, CLOUD, '--summary', '--json']);
+  const summary = JSON.parse(r.stdout) as { images: Array<{ last_action: Record<string, unknown> }> };
+  t.same(Object.keys(summary.images[0]!.last_action).sort(), ['action', 'base_file', 'time']);
+  const bare = await runMain([ID, '-'], { stdin: `2026-03-02 09:00:00.000 4242 INFO nova.compute.manager [req-5f0c2b9e-1d7a-4c33-9e4b-7a1d2c3b4e5f u p - - -] [instance: ${ID}] Terminating instance\n` });
+  t.equal(bare.status, 0, bare.stderr);
+  t.match(bare.stdout, /\n {2}\(unknown host\) {2}2026-03-02 09:00:00\.000/, 'the stay');
+  t.match(bare.stdout, /\n09:00:00\.000 \(unknown host\) /, 'the timeline row');
+});
