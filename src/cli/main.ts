@@ -1,6 +1,7 @@
 /**
- * The command line: `instance-trace <instance-id> <paths..>` (the default command) and
- * `instance-trace filter …` (the streaming stage, src/cli/filter.ts). Errors a user can cause are
+ * The command line: `instance-trace <instance-id> <paths..>` (the default command),
+ * `instance-trace filter …` (the streaming stage, src/cli/filter.ts) and `instance-trace images …`
+ * (the image cache view, src/cli/images.ts). Errors a user can cause are
  * one line on stderr and exit status 2, never a stack trace.
  */
 import { readFileSync } from 'node:fs';
@@ -26,8 +27,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     io.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
-  const [{ default: yargs }, { TRACE_EXAMPLES, traceCommand }, { filterCommand }] = await Promise.all([
-    import('yargs'), import('./trace.js'), import('./filter.js'),
+  const [{ default: yargs }, { TRACE_EXAMPLES, traceCommand }, { filterCommand }, { imagesCommand }] = await Promise.all([
+    import('yargs'), import('./trace.js'), import('./filter.js'), import('./images.js'),
   ]);
   let status = 0;
   const setStatus = (s: number): void => { status = s; };
@@ -35,7 +36,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   let parser = yargs(argv)
     .scriptName('instance-trace')
     .command(traceCommand(io, setStatus))
-    .command(filterCommand(io, setStatus));
+    .command(filterCommand(io, setStatus))
+    .command(imagesCommand(io, setStatus));
   for (const [command, description] of TRACE_EXAMPLES) parser = parser.example(command, description);
   try {
     await parser
