@@ -94,7 +94,9 @@ export async function runImagesCommand(args: ImagesArgs, io: CliIO): Promise<num
   }
   for (const id of [...settings.images, ...settings.precache]) inventory.noteImage(id);
   const result = inventory.finish();
-  const plan = settings.precache.length > 0 ? precachePlan(result, settings.precache, { hosts: settings.planHosts, aggregate: settings.aggregate }) : [];
+  // The plan is for the hosts given, else those --host shows, else every host seen.
+  const planHosts = settings.planHosts.length > 0 ? settings.planHosts : settings.hosts;
+  const plan = settings.precache.length > 0 ? precachePlan(result, settings.precache, { hosts: planHosts, aggregate: settings.aggregate }) : [];
   const shown = selectImages(result, { images: settings.images, hosts: settings.hosts });
   if (result.cacheLines > 0 || plan.length > 0) {
     if (args.json) io.stdout.write(imagesToNdjson(shown, plan));

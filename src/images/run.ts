@@ -1,6 +1,6 @@
 /**
  * Reads sources for the image cache view: the one scanning engine (src/sources/search.ts)
- * searches raw bytes for the cache-manager cues of the wording table (CACHE_CUES) and frames
+ * searches raw bytes for the cache-manager cues of the wording table (CACHE_SCAN_CUES) and frames
  * only the records around a hit; the records layer parses those; ImageCacheInventory decides.
  * One pass over every source, in the order discovery gives them (rotated sets oldest first).
  */
@@ -8,7 +8,7 @@ import { searchSource } from '../sources/search.js';
 import type { SourceFile } from '../sources/source.js';
 import type { SourceReport } from '../sources/report.js';
 import type { Readable } from 'node:stream';
-import { assembleBlock, CACHE_CUES, isRecordStart, type ParseOptions } from '../records/index.js';
+import { assembleBlock, CACHE_SCAN_CUES, isRecordStart, type ParseOptions } from '../records/index.js';
 import { ImageCacheInventory } from './inventory.js';
 
 export interface ScanOptions {
@@ -28,7 +28,7 @@ export async function scanImageCache(sources: readonly SourceFile[], opts: ScanO
   let done = 0;
   for (const source of sources) {
     const stats = await searchSource(source, {
-      needles: [...CACHE_CUES],
+      needles: [...CACHE_SCAN_CUES],
       isRecordStart,
       stdin: opts.stdin,
       onWarning: (warning) => opts.report.warn(warning),

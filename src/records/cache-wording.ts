@@ -138,6 +138,17 @@ function details(w: CacheWording, g: Record<string, string>): Partial<CacheFact>
  */
 export const CACHE_CUES: readonly string[] = [...new Set([...CACHE_WORDINGS.map((w) => w.cue), '"cache_action"'])];
 
+/**
+ * Fewer needles for a byte search that wants every cache-manager line (one indexOf pass each):
+ * most rows' lines name a file under `_base/` (Nova's default `[image_cache] subdirectory_name`,
+ * which the table assumes throughout); the others each have a cue of their own here. The test
+ * checks that every row's sample holds one of them.
+ */
+export const CACHE_SCAN_CUES: readonly string[] = [
+  '_base/', 'absent base file', 'swap image was used', ' is backed by ', 'pre-cach', 'already cached',
+  'Failed to cache image', 'Caching image', 'converting to raw', 'fetch_func_sync', '"cache_action"',
+];
+
 export interface BaseFileName {
   /** SHA-1 hex of the image id, when the file belongs to an image. */
   hash: string | null;

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { createHash } from 'node:crypto';
 import {
-  CACHE_CUES, CACHE_WORDINGS, ImageIdByBaseFile, baseFileNameForImage, imageIdForBaseFile, parseBaseFileName, parseCacheMessage,
+  CACHE_CUES, CACHE_SCAN_CUES, CACHE_WORDINGS, ImageIdByBaseFile, baseFileNameForImage, imageIdForBaseFile, parseBaseFileName, parseCacheMessage,
 } from '../../src/records/cache-wording.js';
 import type { CacheFact } from '../../src/records/record.js';
 
@@ -73,6 +73,11 @@ t.test('wordings the rows above read too', async (t) => {
   // Python 2's %r of a unicode host.
   t.equal(parseCacheMessage("Skipping image pre-cache request to compute u'cp-9' because it is not up")?.host, 'cp-9');
   t.equal(parseCacheMessage('Caching 2 image(s) by request'), null, 'the compute manager\'s count names no image');
+});
+
+t.test("the scan's few needles find every row's line", async (t) => {
+  for (const [message] of SAMPLES) t.ok(CACHE_SCAN_CUES.some((cue) => message.includes(cue)), message.slice(0, 60));
+  t.ok(CACHE_SCAN_CUES.length < CACHE_CUES.length / 2, 'fewer passes than one per cue');
 });
 
 t.test('every cue is a needle of the byte search', async (t) => {
