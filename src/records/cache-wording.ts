@@ -179,9 +179,13 @@ export function baseFileNameForImage(imageId: string, resizedGb?: number): strin
 /** Ties base files to image ids seen anywhere: add ids as they turn up, then look files up. */
 export class ImageIdByBaseFile {
   private readonly byHash = new Map<string, string>();
+  /** Ids already added: a cache manager names the same image in every pass, hashed once. */
+  private readonly ids = new Set<string>();
 
   add(imageId: string): void {
     const id = normaliseId(imageId);
+    if (this.ids.has(id)) return;
+    this.ids.add(id);
     const hash = baseFileNameForImage(id);
     if (!this.byHash.has(hash)) this.byHash.set(hash, id);
   }
