@@ -45,7 +45,7 @@ export function imagesCommand(io: CliIO, setStatus: (status: number) => void): C
         .option('image', { type: 'string', nargs: 1, describe: 'only this image: where it is cached now, since when, where it was removed (repeatable)' })
         .option('host', { type: 'string', nargs: 1, describe: 'only this host: what it holds, what is removable, what was removed (repeatable)' })
         .option('precache', { type: 'string', nargs: 1, describe: 'plan a pre-cache of these images (id[,id…]): the hosts that do not hold them, and the command' })
-        .option('hosts', { type: 'string', nargs: 1, describe: 'with --precache: the hosts to plan for (a,b,…; default every host seen)' })
+        .option('hosts', { type: 'string', nargs: 1, describe: 'with --precache: the hosts to plan for (a,b,…; default those --host shows, else every host seen)' })
         .option('aggregate', { type: 'string', nargs: 1, describe: 'with --precache: the host aggregate in the command (default a placeholder)' })
         .option('json', { type: 'boolean', default: false, describe: 'NDJSON, one object per line with kind base_file, anomaly, precache or plan' })
         .option('tz', { type: 'string', nargs: 1, describe: 'zone of timestamps written without one (UTC, +02:00, Europe/Berlin); default UTC' })

@@ -108,6 +108,8 @@ t.test('--precache: the hosts that lack each image and the command', async (t) =
   const given = await runMain(['images', cloud, '--precache', IMAGE_A, '--hosts', 'cp-1,cp-9', '--aggregate', 'fast-boot']);
   t.equal(given.status, 0);
   t.match(given.stdout, `pre-cache plan:\n  image ${IMAGE_A}: missing on cp-9\n    openstack --os-compute-api-version 2.81 aggregate cache image fast-boot ${IMAGE_A}\n`);
+  const shown = ndjson((await runMain(['images', cloud, '--json', '--host', 'cp-3', '--precache', IMAGE_A])).stdout).filter((o) => o.kind === 'plan');
+  t.same(shown.map((o) => o.missing_on), [['cp-3']], 'without --hosts, the hosts --host shows');
   const none = await runMain(['images', cloud, '--precache', IMAGE_B, '--hosts', 'cp-1']);
   t.match(none.stdout, `image ${IMAGE_B}: every host holds it; nothing to do`);
 });
