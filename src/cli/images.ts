@@ -4,7 +4,6 @@
  * render) and decides the exit status: 0 answered, 1 no cache-manager line found, 2 an error.
  */
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
-import { discoverSources } from '../sources/discover.js';
 import { SourceReport } from '../sources/report.js';
 import { normalizeInstanceId } from '../trace/match.js';
 import { scanImageCache } from '../images/run.js';
@@ -13,6 +12,7 @@ import { imagesToNdjson, renderImagesText } from '../render/images.js';
 import { colorEnabled, listOf, parseColorMode, parseOffsets, parseZone, settleFlags, UsageError } from './options.js';
 import { createProgress } from './progress.js';
 import { printError, type CliIO } from './io.js';
+import { discoverInputs } from './inputs.js';
 
 export interface ImagesArgs {
   paths?: string[];
@@ -73,17 +73,12 @@ export async function runImagesCommand(args: ImagesArgs, io: CliIO): Promise<num
   const settings = settleFlags(() => settle(args, io), io);
   if (settings === null) return 2;
   const report = new SourceReport();
-  const discovery = await discoverSources(settings.paths);
-  for (const warning of discovery.warnings) report.warn(warning);
-  if (discovery.sources.length === 0) {
-    for (const w of discovery.warnings) printError(io, `${w.file}: ${w.message}`);
-    if (discovery.warnings.length === 0) printError(io, `no readable input in ${settings.paths.map((p) => JSON.stringify(p)).join(', ')}`);
-    return 2;
-  }
-  const progress = createProgress(io, discovery.sources.reduce((sum, s) => sum + (s.size ?? 0), 0));
+  const sources = await discoverInputs(settings.paths, io, (warning) => report.warn(warning));
+  if (sources === null) return 2;
+  const progress = createProgress(io, sources.reduce((sum, s) => sum + (s.size ?? 0), 0));
   let inventory;
   try {
-    inventory = await scanImageCache(discovery.sources, {
+    inventory = await scanImageCache(sources, {
       parse: { tz: settings.zone, offsets: settings.offsets },
       report,
       stdin: io.stdin,
