@@ -27,6 +27,9 @@ export const UNKNOWN_HOST = '(unknown host)';
  */
 export const PASS_GAP_MS = 2000;
 
+/** Builds whose request is remembered (a build fetches within moments of its `Creating image`). */
+export const MAX_REQUESTS = 4096;
+
 /** Proving lines kept per anomaly: the first ones (the later ones are counted). */
 export const MAX_PROOF_LINES = 6;
 
@@ -189,6 +192,15 @@ export class ImageCacheInventory {
   /** Per host, instance → entries it was using when they were removed. */
   readonly #removedUnder = new Map<string, Map<string, Set<Entry>>>();
   #cacheLines = 0;
+  /** Request id → the instance its tagged records name; the latest MAX_REQUESTS kept. */
+  readonly #requestInstance = new Map<string, string>();
+
+  #noteRequest(requestId: string, instanceId: string): void {
+    if (this.#requestInstance.get(requestId) === instanceId) return;
+    this.#requestInstance.delete(requestId);
+    this.#requestInstance.set(requestId, instanceId);
+    if (this.#requestInstance.size > MAX_REQUESTS) this.#requestInstance.delete(this.#requestInstance.keys().next().value as string);
+  }
 
   /** Image ids known from elsewhere (`--image`, `--precache`): their base files are tied to them. */
   noteImage(imageId: string): void {
@@ -199,10 +211,19 @@ export class ImageCacheInventory {
     return this.#cacheLines;
   }
 
-  /** Takes one record; anything but a cache-manager record is ignored. */
+  /**
+   * Takes one record. A cache-manager record moves its base files; any other record tagged with
+   * an instance and a request (a build's `Creating image`) tells whose request that is, so the
+   * request's untagged fetch lines (oslo's fetch lock) name the instance using the file.
+   */
   add(record: LogRecord): void {
     const fact = factOf(record);
-    if (fact === null) return;
+    if (fact === null) {
+      if (record.instanceId === null) return;
+      if (record.requestId !== null) this.#noteRequest(record.requestId, record.instanceId);
+      if (record.time !== null) this.#instanceSeen(record.host ?? UNKNOWN_HOST, record.instanceId, record.time, proofOf(record));
+      return;
+    }
     this.#cacheLines++;
     const host = record.host ?? UNKNOWN_HOST;
     for (const id of [fact.imageId, record.imageId, ...(fact.imageIds ?? [])]) if (id) this.#links.add(id);
@@ -210,7 +231,8 @@ export class ImageCacheInventory {
     if (fact.precache !== undefined) this.#precache.push(precacheEvent(fact, host, record, proof));
     if (fact.precache === 'request' || fact.precache === 'completed' || fact.precache === 'skipped') return;
     this.#hosts.add(host);
-    const instance = fact.instance ?? (record.instanceId !== null && USING.has(fact.action) ? record.instanceId : null);
+    const tagged = record.instanceId ?? (record.requestId !== null ? this.#requestInstance.get(record.requestId) ?? null : null);
+    const instance = fact.instance ?? (tagged !== null && USING.has(fact.action) ? tagged : null);
     if (instance !== null && record.time !== null) this.#instanceSeen(host, instance, record.time, proof);
     for (const file of filesOf(fact)) {
       const entry = this.#entry(host, file);

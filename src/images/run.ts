@@ -11,6 +11,13 @@ import type { Readable } from 'node:stream';
 import { assembleBlock, CACHE_SCAN_CUES, isRecordStart, type ParseOptions } from '../records/index.js';
 import { ImageCacheInventory } from './inventory.js';
 
+/**
+ * Beyond the cache managers' cues: the line a build logs, tagged with its instance and request,
+ * just before it fetches its image (libvirt driver, `LOG.info('Creating image', instance=…)`), so
+ * the request's untagged fetch lines tell which instance uses the base file, cache hits included.
+ */
+export const BUILD_CUES: readonly string[] = ['Creating image'];
+
 export interface ScanOptions {
   /** Zone and per-host clock offsets, passed to the parsers. */
   parse?: Pick<ParseOptions, 'tz' | 'offsets'>;
@@ -28,7 +35,7 @@ export async function scanImageCache(sources: readonly SourceFile[], opts: ScanO
   let done = 0;
   for (const source of sources) {
     const stats = await searchSource(source, {
-      needles: [...CACHE_SCAN_CUES],
+      needles: [...CACHE_SCAN_CUES, ...BUILD_CUES],
       isRecordStart,
       stdin: opts.stdin,
       onWarning: (warning) => opts.report.warn(warning),

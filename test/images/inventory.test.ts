@@ -9,7 +9,7 @@ import { assembleBlock } from '../../src/records/assemble.js';
 import type { LogRecord } from '../../src/records/record.js';
 import { createLogger } from '../../src/logger/index.js';
 import {
-  AGGREGATE_PLACEHOLDER, ImageCacheInventory, MAX_PROOF_LINES, precachePlan, selectImages, type ImagesResult,
+  AGGREGATE_PLACEHOLDER, ImageCacheInventory, MAX_PROOF_LINES, MAX_REQUESTS, precachePlan, selectImages, type ImagesResult,
 } from '../../src/images/inventory.js';
 
 const IMG = '0673dd71-34c5-4fbb-86c4-40623fbe45b4';
@@ -263,4 +263,33 @@ t.test('records that are no cache-manager line are ignored; untimed lines count 
   for (const r of records('cp-1', [`Removing base or swap file: ${BASE}`])) inventory.add(r);
   t.equal(inventory.cacheLines, 1);
   t.match(inventory.finish().baseFiles[0], { state: 'removed', removedAt: null, firstSeen: null });
+});
+
+t.test("a build's request ties its untagged fetch lines to its instance, cache hits too", async (t) => {
+  const creating = (time: string, request: string, instance: string) => oslo(time, 'INFO', 'nova.virt.libvirt.driver', request, `[instance: ${instance}] Creating image`);
+  const lock = (time: string, request: string) => oslo(time, 'DEBUG', 'oslo_concurrency.lockutils', request,
+    `Lock "${SHA}" acquired by "nova.virt.libvirt.imagebackend.Image.cache.<locals>.fetch_func_sync" :: waited 0.000s`);
+  const result = inventoryOf(records('cp-1', [
+    creating('09:00:01.000', BUILD, INST),
+    lock('09:00:01.100', BUILD),
+    creating('09:30:00.000', BUILD2, INST2),
+    lock('09:30:00.100', BUILD2),
+    cache('10:20:00.102', `Removing base or swap file: ${BASE}`),
+    // INST is rebuilt on the host after its file went: removed while in use.
+    creating('10:30:00.000', 'req-00000000-0000-4000-8000-0000000000c1', INST),
+  ]));
+  t.match(result.baseFiles[0], { fetches: 1, instances: [INST, INST2].sort(), state: 'removed' });
+  t.match(result.anomalies, [{ type: 'removed_in_use', instances: [INST, INST2].sort(), detail: `instance ${INST} still used it after its removal` }]);
+  t.same(result.anomalies[0]!.source.map((p) => p.line), [5, 6]);
+
+  // Only the latest builds are remembered: memory bounded whatever the logs' length.
+  const inventory = new ImageCacheInventory();
+  const id = (i: number) => `req-${String(i).padStart(8, '0')}-0000-4000-8000-000000000000`;
+  for (let i = 0; i <= MAX_REQUESTS; i++) for (const r of records('cp-1', [creating('09:00:00.000', id(i), INST)])) inventory.add(r);
+  for (const r of records('cp-1', [lock('09:00:01.000', id(0)), lock('09:00:02.000', id(MAX_REQUESTS))])) inventory.add(r);
+  t.same(inventory.finish().baseFiles[0]!.instances, [INST], 'the newest request still ties');
+  const forgotten = new ImageCacheInventory();
+  for (let i = 0; i <= MAX_REQUESTS; i++) for (const r of records('cp-1', [creating('09:00:00.000', id(i), INST)])) forgotten.add(r);
+  for (const r of records('cp-1', [lock('09:00:01.000', id(0))])) forgotten.add(r);
+  t.same(forgotten.finish().baseFiles[0]!.instances, [], 'the oldest was dropped');
 });
