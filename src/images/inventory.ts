@@ -8,7 +8,7 @@
  * (one compute log per host, rotated sets oldest first, as the sources layer reads them).
  */
 import type { CacheFact, LogRecord, PrecacheStep } from '../records/record.js';
-import { baseFileNameForImage, ImageIdByBaseFile, parseBaseFileName, parseCacheMessage } from '../records/cache-wording.js';
+import { baseFileNameForImage, ImageIdByBaseFile, parseBaseFileName, parseCacheMessage, type BaseFileName } from '../records/cache-wording.js';
 import { normaliseId } from '../records/ids.js';
 
 export type BaseFileState = 'present' | 'removed' | 'absent';
@@ -138,7 +138,7 @@ class Entry {
   lastRemoval: ProofLine | null = null;
   readonly anomalies = new Map<AnomalyType, Accumulated>();
 
-  constructor(readonly host: string, readonly name: string, path: string, readonly info: ReturnType<typeof parseBaseFileName>) {
+  constructor(readonly host: string, readonly name: string, path: string, readonly info: BaseFileName) {
     this.path = path;
   }
 
@@ -248,7 +248,6 @@ export class ImageCacheInventory {
     let entry = this.#entries.get(key);
     if (entry === undefined) {
       entry = new Entry(host, name, file, info);
-      // A file first named by a failed pre-cache was never there.
       this.#entries.set(key, entry);
     }
     return entry;
