@@ -219,9 +219,8 @@ export class ImageCacheInventory {
   add(record: LogRecord): void {
     const fact = factOf(record);
     if (fact === null) {
-      if (record.instanceId === null) return;
-      if (record.requestId !== null) this.#noteRequest(record.requestId, record.instanceId);
-      if (record.time !== null) this.#instanceSeen(record.host ?? UNKNOWN_HOST, record.instanceId, record.time, proofOf(record));
+      // Not proof of use after a removal: a build (re)creates its disk, fetching the file anew.
+      if (record.instanceId !== null && record.requestId !== null) this.#noteRequest(record.requestId, record.instanceId);
       return;
     }
     this.#cacheLines++;
@@ -233,11 +232,11 @@ export class ImageCacheInventory {
     this.#hosts.add(host);
     const tagged = record.instanceId ?? (record.requestId !== null ? this.#requestInstance.get(record.requestId) ?? null : null);
     const instance = fact.instance ?? (tagged !== null && USING.has(fact.action) ? tagged : null);
-    if (instance !== null && record.time !== null) this.#instanceSeen(host, instance, record.time, proof);
     for (const file of filesOf(fact)) {
       const entry = this.#entry(host, file);
       if (entry !== null) this.#apply(entry, fact, record, proof, instance);
     }
+    if (instance !== null && record.time !== null) this.#instanceSeen(host, instance, record.time, proof);
   }
 
   #entry(host: string, file: string): Entry | null {
@@ -332,12 +331,16 @@ export class ImageCacheInventory {
     }
   }
 
-  /** A record of `instance` on `host`: a file removed while it used it, and still removed, was removed in use. */
+  /**
+   * A cache record of `instance` on `host` (it is backed by a file, its request fetched one, its
+   * tagged cache event): a file removed while the instance used it, and not fetched again since,
+   * was removed in use.
+   */
   #instanceSeen(host: string, instance: string, time: number, proof: ProofLine): void {
     const entries = this.#removedUnder.get(host)?.get(instance);
     if (entries === undefined) return;
     for (const entry of entries) {
-      if (entry.removedAt === null || time <= entry.removedAt || !entry.usersAtRemoval.has(instance)) continue;
+      if (entry.state !== 'removed' || entry.removedAt === null || time <= entry.removedAt || !entry.usersAtRemoval.has(instance)) continue;
       const proofs = entry.lastRemoval === null ? [proof] : [entry.lastRemoval, proof];
       entry.anomaly('removed_in_use').note(`instance ${instance} still used it after its removal`, proofs, [instance]);
     }
