@@ -6,9 +6,6 @@
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
 import { SourceReport } from '../sources/report.js';
 import { normalizeInstanceId } from '../trace/match.js';
-import { scanImageCache } from '../images/run.js';
-import { precachePlan, selectImages } from '../images/inventory.js';
-import { imagesToNdjson, renderImagesText } from '../render/images.js';
 import { colorEnabled, listOf, parseColorMode, parseOffsets, parseZone, settleFlags, UsageError } from './options.js';
 import { createProgress } from './progress.js';
 import { printError, type CliIO } from './io.js';
@@ -72,6 +69,10 @@ const IMAGES_EPILOGUE = [
 export async function runImagesCommand(args: ImagesArgs, io: CliIO): Promise<number> {
   const settings = settleFlags(() => settle(args, io), io);
   if (settings === null) return 2;
+  // The view's own layers load only when it runs: a trace or --version never pays for them.
+  const [{ scanImageCache }, { precachePlan, selectImages }, { imagesToNdjson, renderImagesText }] = await Promise.all([
+    import('../images/run.js'), import('../images/inventory.js'), import('../render/images.js'),
+  ]);
   const report = new SourceReport();
   const sources = await discoverInputs(settings.paths, io, (warning) => report.warn(warning));
   if (sources === null) return 2;
