@@ -8,6 +8,14 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import type { Anomaly, BaseFileView, ImagesResult, PlanView, PrecacheView } from '../images/inventory.js';
 import { escapeJsonText, sanitize } from './sanitize.js';
 import { formatDateTime, formatSpan, shortBaseFile } from './format.js';
+import { parseBaseFileName } from '../records/cache-wording.js';
+
+/** `_base/a489c868f0c3…`, with a resized copy's size kept visible: `_base/a489c868f0c3…_20`. */
+function shortBase(path: string): string {
+  const gb = parseBaseFileName(path).resizedGb;
+  const stem = gb === null ? path : path.slice(0, path.lastIndexOf('_'));
+  return `_base/${shortBaseFile(sanitize(stem))}${gb === null ? '' : `_${gb}`}`;
+}
 
 const iso = (t: number | null): string | null => (t === null ? null : new Date(t).toISOString());
 
@@ -90,7 +98,7 @@ function countStates(files: readonly BaseFileView[]): string {
 function anomalyLines(a: Anomaly, c: ChalkInstance): string[] {
   const style = a.type === 'removed_in_use' || a.type === 'precache_failed' || a.type === 'removal_failed' ? c.red : c.yellow;
   const image = a.imageId === null ? 'image unknown' : `image ${sanitize(a.imageId)}`;
-  const file = a.baseFile === null ? '' : ` _base/${shortBaseFile(sanitize(a.baseFile))}`;
+  const file = a.baseFile === null ? '' : ` ${shortBase(a.baseFile)}`;
   const instances = a.instances.length > 0 ? `; instances ${a.instances.map(sanitize).join(', ')}` : '';
   const times = a.count > 1 && a.type !== 'refetched' ? ` (seen ${a.count} times)` : '';
   const out = [`  ${style('! ' + a.type)}  ${image}${file}: ${sanitize(a.detail)}${times}${instances}`];
@@ -109,7 +117,7 @@ function baseFileLine(b: BaseFileView, width: number, c: ChalkInstance): string 
   const seen = b.firstSeen === null || b.lastSeen === null ? 'never seen' : `seen ${formatSpan(b.firstSeen, b.lastSeen)}`;
   const removed = b.removedAt === null ? '' : `  removed ${formatDateTime(b.removedAt)}`;
   const instances = b.instances.length > 0 ? `  instances ${b.instances.map(sanitize).join(', ')}` : '';
-  return `  ${state} ${image}  _base/${shortBaseFile(sanitize(b.baseFile))}  ${seen}  fetches ${b.fetches}${removed}${instances}`;
+  return `  ${state} ${image}  ${shortBase(b.baseFile)}  ${seen}  fetches ${b.fetches}${removed}${instances}`;
 }
 
 function precacheLine(p: PrecacheView, c: ChalkInstance): string {
