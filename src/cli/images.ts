@@ -96,7 +96,7 @@ export async function runImagesCommand(args: ImagesArgs, io: CliIO): Promise<num
   const shown = selectImages(result, { images: settings.images, hosts: settings.hosts });
   if (result.cacheLines > 0 || plan.length > 0) {
     if (args.json) io.stdout.write(imagesToNdjson(shown, plan));
-    else io.stdout.write(renderImagesText(shown, plan, { color: colorEnabled(parseColorMode(args.color), io.stdout.isTTY === true, io.env) }));
+    else io.stdout.write(renderImagesText(shown, plan, { color: colorEnabled(parseColorMode(args.color), io.stdout.isTTY === true, io.env), images: settings.images }));
   }
   for (const line of report.summaryLines()) printError(io, line);
   if (report.hadSkips) return 2;

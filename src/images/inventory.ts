@@ -54,6 +54,8 @@ export interface BaseFileView {
   firstSeen: number | null;
   lastSeen: number | null;
   removedAt: number | null;
+  /** Present: since when it has been there without a removal (its last fetch, or when first seen). */
+  presentSince: number | null;
   fetches: number;
   instances: string[];
   /** The cache manager's last verdict was "not in use" (removable, kept until old enough). */
@@ -124,6 +126,8 @@ class Entry {
   firstSeen: number | null = null;
   lastSeen: number | null = null;
   removedAt: number | null = null;
+  /** Since when the file has been there without a removal (its last fetch, or when first seen). */
+  presentSince: number | null = null;
   fetches = 0;
   /** Fetches inferred from the file being present again after a removal with no fetch line. */
   inferred = 0;
@@ -146,6 +150,12 @@ class Entry {
     let a = this.anomalies.get(type);
     if (a === undefined) this.anomalies.set(type, (a = new Accumulated()));
     return a;
+  }
+
+  /** The file is there; `anew`: it was just fetched (again). */
+  becomePresent(time: number | null, anew: boolean): void {
+    if (anew || this.state !== 'present' || this.presentSince === null) this.presentSince = time;
+    this.state = 'present';
   }
 
   seen(time: number | null, path: string): void {
@@ -288,7 +298,7 @@ export class ImageCacheInventory {
         const again = entry.state === 'removed';
         entry.fetches++;
         entry.lastFetchRequest = record.requestId;
-        entry.state = 'present';
+        entry.becomePresent(time, true);
         if (again) this.#presentAgain(entry, proof);
         else if (entry.fetches > 1) entry.anomaly('refetched').note('', [proof]);
       }
@@ -298,10 +308,9 @@ export class ImageCacheInventory {
     if (entry.state === 'removed') {
       entry.fetches++;
       entry.inferred++;
-      entry.state = 'present';
       this.#presentAgain(entry, proof);
     }
-    entry.state = 'present';
+    entry.becomePresent(time, false);
     if (fact.action === 'unknown') entry.anomaly('unknown_base').note('Nova calls it an unknown base file: no instance on this host is known to use it', [proof]);
     const inUse = fact.action === 'in_use' || fact.action === 'active';
     if (inUse || fact.action === 'unused' || fact.action === 'too_young') {
@@ -317,6 +326,7 @@ export class ImageCacheInventory {
       entry.anomaly('removed_in_use').note('removed in the same cache-manager pass that called it in use', [v.proof, proof], entry.instances);
     }
     entry.state = 'removed';
+    entry.presentSince = null;
     entry.removedAt = time;
     entry.removals++;
     entry.removable = false;
@@ -360,6 +370,7 @@ export class ImageCacheInventory {
         host: entry.host, imageId, baseFile: entry.path, resizedGb: entry.info.resizedGb,
         kind: entry.info.kind as BaseFileView['kind'], state: entry.state, firstSeen: entry.firstSeen,
         lastSeen: entry.lastSeen, removedAt: entry.state === 'removed' ? entry.removedAt : null,
+        presentSince: entry.state === 'present' ? entry.presentSince : null,
         fetches: entry.fetches, instances: [...entry.instances].sort(), removable: entry.state === 'present' && entry.removable,
       });
       for (const [type, a] of entry.anomalies) {

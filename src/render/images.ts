@@ -47,6 +47,8 @@ function anomalyDetail(a: Anomaly): string {
 
 export interface ImagesTextOptions {
   color: boolean;
+  /** Images asked about (`--image`): a line each, where it is cached now and since when, where it was removed. */
+  images?: readonly string[];
 }
 
 /** The readable view: a header, then per host anomalies and base files, then pre-cache and plan. */
@@ -56,6 +58,7 @@ export function renderImagesText(result: ImagesResult, plan: readonly PlanView[]
   const states = countStates(result.baseFiles);
   lines.push(c.bold('image cache') + `: ${result.hosts.length} host${plural(result.hosts.length)}, ${result.baseFiles.length} base file${plural(result.baseFiles.length)} `
     + `(${states}), ${result.anomalies.length} anomal${result.anomalies.length === 1 ? 'y' : 'ies'}; times UTC`);
+  for (const image of opts.images ?? []) lines.push(whereIs(image, result.baseFiles));
   const hosts = [...new Set([...result.hosts, ...result.baseFiles.map((b) => b.host), ...result.anomalies.map((a) => a.host)])].sort();
   for (const host of hosts) {
     const files = result.baseFiles.filter((b) => b.host === host);
@@ -83,6 +86,19 @@ export function renderImagesText(result: ImagesResult, plan: readonly PlanView[]
   }
   if (result.baseFiles.length > 0) lines.push('', c.gray(IMAGES_LEGEND));
   return lines.join('\n') + '\n';
+}
+
+/** `image X: cached on cp-1 (since …), …; removed from cp-2 (at …)`, its unresized files and resized copies alike. */
+function whereIs(image: string, files: readonly BaseFileView[]): string {
+  const mine = files.filter((b) => b.imageId === image);
+  const list = (state: string, when: (b: BaseFileView) => string): string => mine.filter((b) => b.state === state)
+    .map((b) => `${sanitize(b.host)}${b.resizedGb === null ? '' : ` (${b.resizedGb} GB copy)`}${when(b)}`).join(', ');
+  const since = (b: BaseFileView): string => (b.presentSince === null ? '' : ` since ${formatDateTime(b.presentSince)}`);
+  const at = (b: BaseFileView): string => (b.removedAt === null ? '' : ` at ${formatDateTime(b.removedAt)}`);
+  const parts = [
+    ['cached on', list('present', since)], ['removed from', list('removed', at)], ['failed to pre-cache on', list('absent', () => '')],
+  ].filter(([, hosts]) => hosts !== '').map(([label, hosts]) => `${label} ${hosts}`);
+  return `image ${sanitize(image)}: ${parts.length === 0 ? 'in no cache-manager line' : parts.join('; ')}`;
 }
 
 function plural(n: number): string {

@@ -90,6 +90,11 @@ t.test('--image, --host, --offset, --tz', async (t) => {
   const image = ndjson((await runMain(['images', cloud, '--json', '--image', IMAGE_B.toUpperCase()])).stdout);
   t.same([...new Set(image.map((o) => o.image_id))], [IMAGE_B]);
   t.same(image.filter((o) => o.kind === 'base_file').map((o) => `${o.host} ${o.state}`), ['cp-1 present', 'cp-2 present', 'cp-3 absent']);
+  // Since its last fetch: cp-1 fetched image A again after removing it.
+  const where = await runMain(['images', cloud, '--image', IMAGE_A]);
+  t.match(where.stdout, `image ${IMAGE_A}: cached on cp-1 since 2026-03-02 09:45:00.500; removed from cp-2 at 2026-03-02 10:30:00.100\n`);
+  t.match((await runMain(['images', cloud, '--image', IMAGE_B])).stdout, `image ${IMAGE_B}: cached on cp-1 since 2026-03-02 12:00:01.000, cp-2 since 2026-03-02 12:00:01.500; failed to pre-cache on cp-3\n`);
+  t.match((await runMain(['images', cloud, '--image', INSTANCE])).stdout, `image ${INSTANCE}: in no cache-manager line\n`);
   const host = ndjson((await runMain(['images', cloud, '--json', '--host', 'cp-2'])).stdout);
   t.same([...new Set(host.filter((o) => o.kind !== 'precache').map((o) => o.host))], ['cp-2']);
   const shifted = ndjson((await runMain(['images', cloud, '--json', '--host', 'cp-2', '--offset', 'cp-2=-10s'])).stdout);

@@ -11,9 +11,9 @@ const result: ImagesResult = {
   hosts: ['cp-1', 'cp\u001b[31m-2'],
   cacheLines: 9,
   baseFiles: [
-    { host: 'cp-1', imageId: IMG, baseFile: `/var/lib/nova/instances/_base/${SHA}_20`, resizedGb: 20, kind: 'image', state: 'present', firstSeen: T, lastSeen: T + 86_400_000, removedAt: null, fetches: 1, instances: [], removable: true },
-    { host: 'cp-1', imageId: null, baseFile: '/var/lib/nova/instances/_base/swap_512', resizedGb: null, kind: 'swap', state: 'removed', firstSeen: T, lastSeen: T, removedAt: T, fetches: 0, instances: [], removable: false },
-    { host: 'cp\u001b[31m-2', imageId: null, baseFile: SHA, resizedGb: null, kind: 'image', state: 'absent', firstSeen: null, lastSeen: null, removedAt: null, fetches: 0, instances: [], removable: false },
+    { host: 'cp-1', imageId: IMG, baseFile: `/var/lib/nova/instances/_base/${SHA}_20`, resizedGb: 20, kind: 'image', state: 'present', firstSeen: T, lastSeen: T + 86_400_000, removedAt: null, presentSince: T, fetches: 1, instances: [], removable: true },
+    { host: 'cp-1', imageId: null, baseFile: '/var/lib/nova/instances/_base/swap_512', resizedGb: null, kind: 'swap', state: 'removed', firstSeen: T, lastSeen: T, removedAt: T, presentSince: null, fetches: 0, instances: [], removable: false },
+    { host: 'cp\u001b[31m-2', imageId: null, baseFile: SHA, resizedGb: null, kind: 'image', state: 'absent', firstSeen: null, lastSeen: null, removedAt: null, presentSince: null, fetches: 0, instances: [], removable: false },
   ],
   anomalies: [
     { type: 'unknown_base', host: 'cp-1', imageId: null, baseFile: null, instances: [], detail: 'x', count: 9, source: [{ file: 'f', line: 1, time: null, text: 'Unknown base file: \u202e' }] },
