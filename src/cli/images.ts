@@ -58,11 +58,12 @@ export function imagesCommand(io: CliIO, setStatus: (status: number) => void): C
 }
 
 const IMAGES_EPILOGUE = [
-  'Anomalies: removed_in_use (removed while an instance used it), refetched (fetched again on one host:',
-  'the cache is thrashing), precache_failed, unknown_base (Nova\'s "Unknown base file"), removal_failed.',
+  'Anomalies: removed_in_use (removed while an instance used it), refetched (fetched again',
+  'on one host: the cache is thrashing), precache_failed, unknown_base (Nova\'s "Unknown base',
+  'file"), removal_failed.',
   '',
-  'Exit status: 0 answered, 1 no cache-manager line found, 2 an error (bad flag or id, no readable input,',
-  'some input skipped or damaged).',
+  'Exit status: 0 answered, 1 no cache-manager line found, 2 an error (bad flag or id, no',
+  'readable input, some input skipped or damaged).',
 ].join('\n');
 
 /** The command's work; returns the exit status. Never throws for anything a user can cause. */
