@@ -5,7 +5,9 @@
  */
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runMain, ensureBuilt } from './fixture/run.js';
 import { BASE_A, BASE_B, HOSTILE_ERROR, IMAGE_A, IMAGE_B, INSTANCE, writeImagesCloud } from '../images/fixture/cloud.js';
@@ -138,6 +140,9 @@ t.test('exit status: 1 with no cache-manager line, 2 for bad flags and input', a
     t.match(r.stderr, message);
     t.equal(r.stderr.split('\n').length, 2, 'one line');
   }
+  const empty = mkdtempSync(join(tmpdir(), 'images-empty-'));
+  t.teardown(() => rmSync(empty, { recursive: true, force: true }));
+  t.same(await runMain(['images', empty]), { status: 2, stdout: '', stderr: `instance-trace: no readable input in ${JSON.stringify(empty)}\n` });
   const missing = await runMain(['images', '/no/such/dir']);
   t.equal(missing.status, 2);
   t.match(missing.stderr, /\/no\/such\/dir/);
