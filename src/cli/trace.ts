@@ -4,7 +4,6 @@
  * 2 an error (bad flag or id, no readable input, some input skipped or damaged — like grep).
  */
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
-import { discoverSources } from '../sources/discover.js';
 import { SourceReport } from '../sources/report.js';
 import { normalizeInstanceId } from '../trace/match.js';
 import { findInstanceCandidates, parseIdQuery, type IdQuery, type InstanceCandidate } from '../trace/resolve-id.js';
@@ -18,6 +17,7 @@ import { JsonSink } from '../render/json.js';
 import { colorEnabled, listOf, parseColorMode, parseOffsets, parseRequestWindow, parseTimeBound, parseZone, settleFlags, UsageError } from './options.js';
 import { createProgress } from './progress.js';
 import { printError, type CliIO } from './io.js';
+import { discoverInputs } from './inputs.js';
 
 export interface TraceArgs {
   instanceId: string;
@@ -73,18 +73,12 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
   const settings = settleFlags(() => settle(args, io), io);
   if (settings === null) return 2;
   const report = new SourceReport();
-  const discovery = await discoverSources(settings.paths);
-  for (const warning of discovery.warnings) report.warn(warning);
-  if (discovery.sources.length === 0) {
-    // Nothing to read: each path's own reason is the whole story (one line each); else say so.
-    for (const w of discovery.warnings) printError(io, `${w.file}: ${w.message}`);
-    if (discovery.warnings.length === 0) printError(io, `no readable input in ${settings.paths.map((p) => JSON.stringify(p)).join(', ')}`);
-    return 2;
-  }
+  const sources = await discoverInputs(settings.paths, io, (warning) => report.warn(warning));
+  if (sources === null) return 2;
 
   let spooled;
   try {
-    spooled = await spoolOnceOnlySources(discovery.sources, io.stdin);
+    spooled = await spoolOnceOnlySources(sources, io.stdin);
   } catch (error) {
     printError(io, `cannot read standard input or a pipe: ${(error as Error).message}`);
     return 2;
