@@ -29,7 +29,7 @@ const BIN = join(ROOT, 'bin', 'instance-trace');
 const OUT = join(BENCH, 'out');
 const MiB = 2 ** 20;
 const NODE = process.execPath;
-const SECTIONS = ['trace', 'images', 'filter', 'fleet', 'lnav', 'startup', 'parse', 'logger'];
+const SECTIONS = ['trace', 'images', 'filter', 'fleet', 'lnav', 'startup', 'parse', 'logger', 'report'];
 /** The instance the fixtures under fixtures/cloud trace (as `npm run demo` does). */
 const FIXTURE_INSTANCE = '9a5c0bd0-8d0e-4f46-9a4e-3f8b7a1c2d11';
 
@@ -575,6 +575,17 @@ function benchLogger(opts, rows) {
   }
 }
 
+function benchReport(opts, rows) {
+  note('report (--html in headless Chromium) …');
+  const res = runHelper('report-bench.js', [String(Math.max(3, opts.runs)), '10000']);
+  if (res.skipped) { rows.push(skipRow('report', res.skipped)); return; }
+  rows.push({
+    bench: 'report', case: 'open → interactive', input: `${res.records} records, ${(res.bytes / MiB).toFixed(1)} MiB page (written in ${(res.writeMs / 1000).toFixed(2)} s)`,
+    seconds: res.readyMs / 1000, throughput: `click→select ${res.clickMs.toFixed(0)} ms`, ratio: `max ${(res.readyMax / 1000).toFixed(2)} s`, rss: '',
+    goal: '< 2 s', result: judge(res.readyMs / 1000, { max: 2 }),
+  });
+}
+
 function skipRow(bench, why) {
   return { bench, case: 'skipped', input: '', seconds: null, throughput: '', ratio: '', rss: '', goal: '', result: why, skipped: true };
 }
@@ -647,6 +658,7 @@ async function main() {
   await section('startup', () => benchStartup(opts, method, rows));
   await section('parse', async () => benchParse(corpora, opts, rows));
   await section('logger', async () => benchLogger(opts, rows));
+  await section('report', async () => benchReport(opts, rows));
 
   const machineLine = `Machine: ${mach.cores} cores, ${mach.cpu}, ${mach.memGiB} GiB RAM, Node ${mach.node}, ${mach.grep}${mach.rg ? `, ${mach.rg}` : ', rg not installed'}${mach.lnav ? `, ${mach.lnav}` : ', lnav not installed'}; peak RSS via ${method === 'gnu-time' ? 'GNU time %M (ru_maxrss)' : '/proc/<pid>/status VmHWM polling'}; median of ${opts.runs} runs after one warm-up (start-up rows: of the count shown), ratios from the same run; load average ${loadBefore.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end (other jobs share the cores); ${new Date().toISOString().slice(0, 16)}Z.`;
   const md = [table(rows), '', machineLine];

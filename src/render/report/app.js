@@ -24,6 +24,9 @@
 
   /* ---------- the record list ---------- */
   var list = document.getElementById('records');
+  // Rows are built off the document and put in after the axis is drawn: the axis measures its
+  // items, and each measure would otherwise lay out thousands of rows.
+  var fragment = document.createDocumentFragment();
   var rows = [];
   var times = [];
   records.forEach(function (r, i) {
@@ -48,7 +51,7 @@
       if (event.target && event.target.tagName === 'SUMMARY') return;
       select(i, { axis: true, scroll: false });
     });
-    list.appendChild(li);
+    fragment.appendChild(li);
     rows.push(li);
     times.push(timeOf(r.time));
   });
@@ -71,13 +74,36 @@
   }
   // Lanes in a stable order: API and control hosts as they come, compute hosts in their stays' order.
   records.forEach(function (r) { lane(laneOf(r)); });
-  var marks = [];
-  records.forEach(function (r, i) {
-    var t = times[i];
-    if (t === null || isNaN(t)) return;
-    marks.push({ id: 'r' + i, group: lane(laneOf(r)), start: t, type: 'point', content: '', className: 'mark lvl-' + levelOf(r) });
-  });
-  items.add(marks);
+  /*
+   * Marks: one per record when the window holds few, else one per lane and slice of the window
+   * (coloured by the slice's worst level, sized by its count), redrawn as the axis zooms. The
+   * axis stays quick with tens of thousands of records, and a click still finds its record.
+   */
+  var SLICES = 300;
+  var RANK = { critical: 6, fatal: 6, error: 5, warning: 4, info: 3, none: 2, debug: 1, trace: 0 };
+  var markIds = [];
+  function drawMarks(start, end) {
+    var slice = Math.max(1, (end - start) / SLICES);
+    var pad = (end - start) * 0.5;
+    var byKey = {};
+    var out = [];
+    for (var i = 0; i < records.length; i++) {
+      var t = times[i];
+      if (t === null || isNaN(t) || t < start - pad || t > end + pad) continue;
+      var key = laneKeys[i] + '\u0001' + Math.floor(t / slice);
+      var m = byKey[key];
+      if (m === undefined) {
+        m = byKey[key] = { id: 'r' + i, group: lane(laneKeys[i]), start: t, type: 'point', content: '', level: levelOf(records[i]), count: 0 };
+        out.push(m);
+      } else if (RANK[levelOf(records[i])] > RANK[m.level]) m.level = levelOf(records[i]);
+      m.count++;
+    }
+    out.forEach(function (m) { m.className = 'mark lvl-' + m.level + (m.count > 1 ? ' many' : ''); delete m.level; delete m.count; });
+    items.remove(markIds);
+    markIds = out.map(function (m) { return m.id; });
+    items.add(out);
+  }
+  var laneKeys = records.map(laneOf);
 
   var timed = times.filter(function (t) { return t !== null && !isNaN(t); }).sort(function (a, b) { return a - b; });
   var first = timed.length ? timed[0] : Date.now();
@@ -115,7 +141,9 @@
     if (timed[g] - timed[g - 1] > gapAt) extra.push({ id: 'b' + (n++), start: timed[g - 1], end: timed[g], type: 'background', className: 'gap' });
   }
   items.add(extra);
+  drawMarks(first - span * 0.02, last + span * 0.02);
 
+  // No start/end options: vis-timeline fits the items itself (given both, 10,000 items took it minutes).
   var timeline = new vis.Timeline(document.getElementById('timeline'), items, groups, {
     stack: false,
     selectable: true,
@@ -124,11 +152,11 @@
     orientation: 'top',
     zoomMin: 10,
     maxHeight: Math.round(window.innerHeight * 0.45),
-    start: first - span * 0.02,
-    end: last + span * 0.02,
     groupOrder: 'order',
     tooltip: { followMouse: false },
   });
+
+  list.appendChild(fragment);
 
   /* ---------- selection, filters, keyboard ---------- */
   var selected = -1;
@@ -138,7 +166,7 @@
     selected = i;
     rows[i].classList.add('selected');
     rows[i].classList.remove('hidden');
-    timeline.setSelection(times[i] === null ? [] : ['r' + i]);
+    timeline.setSelection(times[i] === null || items.get('r' + i) === null ? [] : ['r' + i]);
     if (how.axis && times[i] !== null) timeline.moveTo(times[i], { animation: false });
     if (how.scroll) rows[i].scrollIntoView({ block: 'center' });
     document.body.setAttribute('data-selected', String(i));
@@ -190,6 +218,8 @@
   follow.addEventListener('change', apply);
   timeline.on('rangechanged', function (props) {
     windowNow = { start: props.start.valueOf(), end: props.end.valueOf() };
+    drawMarks(windowNow.start, windowNow.end);
+    if (selected >= 0 && items.get('r' + selected) !== null) timeline.setSelection(['r' + selected]);
     if (follow.checked) apply();
   });
 
