@@ -77,6 +77,8 @@ export function summaryToJson(s: TraceSummary): object {
       request_id: r.requestId, time: iso(r.time), host: r.host, service: r.service, first_message: r.firstMessage, records: r.records,
     })),
     shared_requests: s.sharedRequestIds,
+    global_request_ids: s.globalIds,
+    shared_global_request_ids: s.sharedGlobalIds,
     levels: s.levels,
     errors: s.errors.map((e) => ({ ...e, time: iso(e.time) })),
   };

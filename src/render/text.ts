@@ -23,7 +23,7 @@ export interface TextOptions {
 }
 
 /** One-letter marks, explained in the summary's legend. */
-export const WHY_MARK: Readonly<Record<Why, string>> = { tagged: 'T', mentioned: 'M', request: 'R', cache: 'C' };
+export const WHY_MARK: Readonly<Record<Why, string>> = { tagged: 'T', mentioned: 'M', request: 'R', global: 'G', cache: 'C' };
 
 const LEVEL_LABEL: Readonly<Record<Level, string>> = {
   trace: 'TRACE', debug: 'DEBUG', info: 'INFO', audit: 'AUDIT', warn: 'WARN', error: 'ERROR', fatal: 'FATAL',
@@ -48,6 +48,7 @@ function whyStyle(c: ChalkInstance, traced: TracedRecord): (s: string) => string
     case 'tagged': return c.bold;
     case 'mentioned': return c.cyan;
     case 'request': return c.magenta;
+    case 'global': return c.yellow;
     case 'cache': return c.blue;
   }
 }
@@ -111,7 +112,7 @@ function pad(text: string, width: number): string {
 /** The summary block, as text lines (sanitised; coloured when `c` has colour). */
 export function renderSummary(s: TraceSummary, c: ChalkInstance = new Chalk({ level: 0 })): string {
   const lines: string[] = [];
-  const why = `${s.byWhy.tagged} tagged, ${s.byWhy.mentioned} mentioned, ${s.byWhy.request} request, ${s.byWhy.cache} cache`;
+  const why = `${s.byWhy.tagged} tagged, ${s.byWhy.mentioned} mentioned, ${s.byWhy.request} request, ${s.byWhy.global > 0 ? `${s.byWhy.global} global, ` : ''}${s.byWhy.cache} cache`;
   const unattributed = s.unattributed > 0 ? `, ${s.unattributed} of them unattributed` : '';
   lines.push(c.bold(`instance ${s.instanceId}`) + `: ${s.total} record${s.total === 1 ? '' : 's'} (${why}${unattributed})`);
 
@@ -159,6 +160,10 @@ export function renderSummary(s: TraceSummary, c: ChalkInstance = new Chalk({ le
   if (s.sharedRequestIds.length > 0) {
     lines.push(`shared with other instances, not expanded: ${s.sharedRequestIds.map(sanitize).join(', ')}`);
   }
+  if (s.globalIds.length > 0) lines.push(`global request ids followed: ${s.globalIds.map(sanitize).join(', ')}`);
+  if (s.sharedGlobalIds.length > 0) {
+    lines.push(`global request ids shared with other instances, not expanded: ${s.sharedGlobalIds.map(sanitize).join(', ')}`);
+  }
 
   const levelCounts = (Object.entries(s.levels) as [string, number][])
     .sort((a, b) => levelRank(b[0]) - levelRank(a[0]))
@@ -172,7 +177,8 @@ export function renderSummary(s: TraceSummary, c: ChalkInstance = new Chalk({ le
       lines.push(`  ${when}${sanitize(e.host ?? UNKNOWN_HOST)} ${sanitize(e.service ?? '?')}  ${c.red(sanitize(e.line))}`);
     }
   }
-  lines.push(c.gray('why: T tagged, M mentioned, R same request, C image cache (C? unattributed)'));
+  const g = s.byWhy.global > 0 ? ', G other services under its request or global id' : '';
+  lines.push(c.gray(`why: T tagged, M mentioned, R same request${g}, C image cache (C? unattributed)`));
   return lines.join('\n') + '\n';
 }
 

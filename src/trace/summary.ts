@@ -35,6 +35,9 @@ export interface TraceSummary {
   images: HostImage[];
   requests: RequestSummary[];
   sharedRequestIds: string[];
+  /** Global request ids of the instance's records: expanded, and shared with other instances (not expanded). */
+  globalIds: string[];
+  sharedGlobalIds: string[];
   levels: Partial<Record<Level | 'none', number>>;
   errors: ErrorSummary[];
   /** Every host and service the timeline shows (a text sink sizes its columns from them). */
@@ -43,7 +46,7 @@ export interface TraceSummary {
 }
 
 export function summarize(result: TraceResult): TraceSummary {
-  const byWhy: Record<Why, number> = { tagged: 0, mentioned: 0, request: 0, cache: 0 };
+  const byWhy: Record<Why, number> = { tagged: 0, mentioned: 0, request: 0, global: 0, cache: 0 };
   const levels: Partial<Record<Level | 'none', number>> = {};
   const requests = new Map<string, RequestSummary>();
   const own = new Set(result.requestIds);
@@ -83,6 +86,8 @@ export function summarize(result: TraceResult): TraceSummary {
     images: result.images,
     requests: [...requests.values()],
     sharedRequestIds: result.sharedRequestIds,
+    globalIds: result.globalIds,
+    sharedGlobalIds: result.sharedGlobalIds,
     levels, errors,
     hostsSeen: [...hostsSeen].sort(),
     servicesSeen: [...servicesSeen].sort(),
