@@ -79,6 +79,10 @@ export function summaryToJson(s: TraceSummary): object {
     shared_requests: s.sharedRequestIds,
     global_request_ids: s.globalIds,
     shared_global_request_ids: s.sharedGlobalIds,
+    phases: s.phases.map((p) => ({
+      operation: p.operation, name: p.name, host: p.host, end_host: p.endHost,
+      start: iso(p.start), end: iso(p.end), duration_ms: p.durationMs, flag: p.flag,
+    })),
     levels: s.levels,
     errors: s.errors.map((e) => ({ ...e, time: iso(e.time) })),
   };

@@ -11,7 +11,7 @@ import type { TraceSummary } from '../trace/summary.js';
 import type { TracedRecord, Why } from '../trace/types.js';
 import { sanitize } from './sanitize.js';
 import { UNKNOWN_HOST } from '../trace/stays.js';
-import { formatClock, formatDate, formatDateTime, formatSpan, shortBaseFile, shortRequestId } from './format.js';
+import { formatClock, formatDate, formatDateTime, formatDuration, formatSpan, shortBaseFile, shortRequestId } from './format.js';
 
 export interface TextOptions {
   /** Colour the output (`--color`, NO_COLOR and the TTY test are the caller's business). */
@@ -163,6 +163,22 @@ export function renderSummary(s: TraceSummary, c: ChalkInstance = new Chalk({ le
   if (s.globalIds.length > 0) lines.push(`global request ids followed: ${s.globalIds.map(sanitize).join(', ')}`);
   if (s.sharedGlobalIds.length > 0) {
     lines.push(`global request ids shared with other instances, not expanded: ${s.sharedGlobalIds.map(sanitize).join(', ')}`);
+  }
+
+  if (s.phases.length > 0) {
+    lines.push(c.bold('phases (UTC):'));
+    const rows = s.phases.map((p) => {
+      const where = sanitize(p.host ?? UNKNOWN_HOST) + (p.endHost !== null && p.endHost !== p.host ? ` → ${sanitize(p.endHost)}` : '');
+      const when = p.end === null || p.end === p.start ? formatDateTime(p.start) : formatSpan(p.start, p.end);
+      return { what: `${p.operation} ${p.name}`, where, when, p };
+    });
+    const whatWidth = Math.max(...rows.map((r) => r.what.length));
+    const whereWidth = Math.max(...rows.map((r) => r.where.length));
+    for (const { what, where, when, p } of rows) {
+      const duration = p.durationMs === null ? '' : `  ${formatDuration(p.durationMs)}`;
+      const flag = p.flag === null ? '' : `  ${c.yellow(`! ${sanitize(p.flag)}`)}`;
+      lines.push(`  ${pad(what, whatWidth)}  ${pad(where, whereWidth)}  ${when}${duration}${flag}`);
+    }
   }
 
   const levelCounts = (Object.entries(s.levels) as [string, number][])

@@ -6,6 +6,7 @@ import type { Level } from '../records/record.js';
 import type { HostImage, HostStay, Why } from './types.js';
 import type { TraceResult } from './correlate.js';
 import { UNKNOWN_HOST } from './stays.js';
+import { computePhases, type Phase } from './phases.js';
 
 export interface RequestSummary {
   requestId: string;
@@ -38,6 +39,8 @@ export interface TraceSummary {
   /** Global request ids of the instance's records: expanded, and shared with other instances (not expanded). */
   globalIds: string[];
   sharedGlobalIds: string[];
+  /** The lifecycle phases of its operations, by start (src/trace/phases.ts). */
+  phases: Phase[];
   levels: Partial<Record<Level | 'none', number>>;
   errors: ErrorSummary[];
   /** Every host and service the timeline shows (a text sink sizes its columns from them). */
@@ -88,6 +91,7 @@ export function summarize(result: TraceResult): TraceSummary {
     sharedRequestIds: result.sharedRequestIds,
     globalIds: result.globalIds,
     sharedGlobalIds: result.sharedGlobalIds,
+    phases: computePhases(result.records.map((t) => t.record)),
     levels, errors,
     hostsSeen: [...hostsSeen].sort(),
     servicesSeen: [...servicesSeen].sort(),
