@@ -29,6 +29,7 @@ export interface TraceArgs {
   image?: string | string[];
   tz?: string;
   offset?: string | string[];
+  autoOffset?: boolean;
   requests: boolean;
   cache: boolean;
   color?: string;
@@ -40,6 +41,7 @@ export const TRACE_EXAMPLES: ReadonlyArray<[string, string]> = [
   ['$0 <id> logs/ --summary', 'where it lived, image, requests, errors'],
   ['$0 <id> logs/ --json | jq -r .message', 'one JSON object per record'],
   ['$0 <id> logs/ --offset cp-3=-2.5s', "correct a host's drifting clock"],
+  ['$0 <id> logs/ --auto-offset --summary', "estimate the hosts' clock offsets from the logs"],
   ['$0 <id> logs/ --since 2h --no-cache', 'the last two hours, without cache lines'],
   ['zcat nova-compute.log.2.gz | $0 <id>', 'read standard input'],
 ];
@@ -58,6 +60,7 @@ export function traceCommand(io: CliIO, setStatus: (status: number) => void): Co
       .option('image', { type: 'string', nargs: 1, describe: "the instance's image id, when the logs do not say it (repeatable)" })
       .option('tz', { type: 'string', nargs: 1, describe: 'zone of timestamps written without one (UTC, +02:00, Europe/Berlin); default UTC' })
       .option('offset', { type: 'string', nargs: 1, describe: "correct a host's clock: HOST=±DURATION, e.g. cp-3=-2.5s (repeatable)" })
+      .option('auto-offset', { type: 'boolean', default: false, describe: "estimate each host's clock offset against the API host from cause and effect in the logs, and correct it (an --offset for a host wins)" })
       .option('requests', { type: 'boolean', default: true, describe: "include the other records of the instance's own requests (--no-requests: don't)" })
       .option('cache', { type: 'boolean', default: true, describe: "include the image cache manager's actions on its base file (--no-cache: don't)" })
       .option('request-window', { type: 'string', nargs: 1, describe: "look for a request's other records only this far from its known times, and for cache lines from this long before the instance's arrival on a host (default 60m; all: read every file whole)" })
@@ -113,6 +116,7 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
       until: settings.until,
       parse: { tz: settings.zone, offsets: settings.offsets },
       requestWindowMs: settings.requestWindowMs,
+      autoOffset: args.autoOffset === true,
       workers: workersFromEnv(io.env),
       spoolLimit: spoolLimitFromEnv(io.env),
       report,

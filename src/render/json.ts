@@ -83,6 +83,14 @@ export function summaryToJson(s: TraceSummary): object {
       operation: p.operation, name: p.name, host: p.host, end_host: p.endHost,
       start: iso(p.start), end: iso(p.end), duration_ms: p.durationMs, flag: p.flag,
     })),
+    clock: s.clock === null ? null : {
+      reference: s.clock.reference,
+      pairs: s.clock.pairs.length,
+      hosts: s.clock.hosts.map((h) => ({
+        host: h.host, offset_ms: h.offsetMs, low_ms: h.lowMs, high_ms: h.highMs, pairs: h.pairs,
+        contradiction: h.contradiction, applied: h.applied,
+      })),
+    },
     levels: s.levels,
     errors: s.errors.map((e) => ({ ...e, time: iso(e.time) })),
   };

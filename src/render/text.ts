@@ -8,6 +8,7 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import type { Level } from '../records/record.js';
 import type { TraceSink } from '../trace/sink.js';
 import type { TraceSummary } from '../trace/summary.js';
+import type { ClockReport } from '../trace/clock.js';
 import type { TracedRecord, Why } from '../trace/types.js';
 import { sanitize } from './sanitize.js';
 import { UNKNOWN_HOST } from '../trace/stays.js';
@@ -181,6 +182,8 @@ export function renderSummary(s: TraceSummary, c: ChalkInstance = new Chalk({ le
     }
   }
 
+  if (s.clock !== null) lines.push(...renderClock(s.clock, c));
+
   const levelCounts = (Object.entries(s.levels) as [string, number][])
     .sort((a, b) => levelRank(b[0]) - levelRank(a[0]))
     .map(([level, n]) => `${level} ${n}`);
@@ -196,6 +199,31 @@ export function renderSummary(s: TraceSummary, c: ChalkInstance = new Chalk({ le
   const g = s.byWhy.global > 0 ? ', G other services under its request or global id' : '';
   lines.push(c.gray(`why: T tagged, M mentioned, R same request${g}, C image cache (C? unattributed)`));
   return lines.join('\n') + '\n';
+}
+
+/** The --auto-offset block: each host's estimated clock offset against the reference host. */
+function renderClock(clock: ClockReport, c: ChalkInstance): string[] {
+  if (clock.reference === null || clock.hosts.length === 0) {
+    return [`clock offsets: no causal pair between two hosts in the trace; no offset estimated`];
+  }
+  const lines = [c.bold(`clock offsets against ${sanitize(clock.reference)} (from ${clock.pairs.length} causal pair${clock.pairs.length === 1 ? '' : 's'}):`)];
+  const width = Math.max(...clock.hosts.map((h) => sanitize(h.host).length));
+  const bound = (ms: number | null): string => (ms === null ? '?' : formatOffset(ms));
+  for (const h of clock.hosts) {
+    const range = `[${bound(h.lowMs)}, ${bound(h.highMs)}]`;
+    let what: string;
+    if (h.contradiction) what = c.yellow(`! its pairs contradict each other ${range}: a clock that jumped, or a pair that was not causal; not applied`);
+    else if (h.offsetMs === null) what = `bounded on one side only ${range}; not applied`;
+    else what = `${formatOffset(h.offsetMs)} ${range}` + (h.applied ? ', applied' : h.offsetMs === 0 ? '' : ', not applied (--offset given)');
+    lines.push(`  ${pad(sanitize(h.host), width)}  ${what}  (${h.pairs} pair${h.pairs === 1 ? '' : 's'})`);
+  }
+  return lines;
+}
+
+/** `+2.400 s` (fast) or `-0.125 s` (slow), sub-millisecond digits kept when there are any. */
+function formatOffset(ms: number): string {
+  const digits = Number.isInteger(ms) ? 3 : 4;
+  return `${ms < 0 ? '-' : '+'}${(Math.abs(ms) / 1000).toFixed(digits)} s`;
 }
 
 const RANK: readonly string[] = ['none', 'trace', 'debug', 'info', 'audit', 'warn', 'error', 'fatal'];

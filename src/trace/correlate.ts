@@ -12,6 +12,7 @@ import { RequestScope } from './requests.js';
 import { computeStays, placeOf } from './stays.js';
 import { ImageLinks, InstanceImage, selectCacheRecords } from './cache.js';
 import { effectiveTimes, recordKey, sortTimeline } from './order.js';
+import type { ClockReport } from './clock.js';
 
 export interface CorrelateOptions {
   /** Canonical (lower-case) instance id. */
@@ -49,6 +50,8 @@ export interface TraceResult {
   globalIds: string[];
   /** Global request ids of the instance's records that other instances' requests carry too (not expanded). */
   sharedGlobalIds: string[];
+  /** Clock offsets estimated from causal pairs (`--auto-offset`), else null. */
+  clock: ClockReport | null;
   /** The instance's records that --since/--until left out, and the times they span (null when none). */
   outsideWindow: { records: number; first: number | null; last: number | null };
 }
@@ -189,6 +192,7 @@ export class InstanceTrace {
       globalIds: this.#opts.requests ? this.#scope.ownGlobalIds() : [],
       sharedGlobalIds: this.#opts.requests ? this.#scope.sharedGlobalIds() : [],
       outsideWindow: { records: timeline.length - records.length, first, last },
+      clock: null,
     };
   }
 

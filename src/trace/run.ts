@@ -22,6 +22,7 @@ import type { LogRecord } from '../records/record.js';
 import { InstanceTrace, type CorrelateOptions, type Pass2Plan, type TraceResult } from './correlate.js';
 import type { FoundRecord } from './types.js';
 import { summarize } from './summary.js';
+import { applyClock, clockShifts, estimateClock } from './clock.js';
 import type { TraceSink } from './sink.js';
 import { checkpointsUsable, DEFAULT_REQUEST_WINDOW_MS, planRangeSearches, wholeFileNeedles, type RangeSearch, type TimedNeedle } from './prune.js';
 import { blockHasLiveNeedle, runSearchJob, type FileTimes, type JobResult, type SearchJob } from './search-job.js';
@@ -59,6 +60,11 @@ export interface RunOptions extends CorrelateOptions {
    * pass 2 inflates gzip sources again). A source that would pass the limit is not copied.
    */
   spoolLimit?: number;
+  /**
+   * Estimate each host's clock offset from causal pairs and take it off its records' times
+   * (`--auto-offset`); hosts with an explicit offset in `parse.offsets` keep theirs.
+   */
+  autoOffset?: boolean;
 }
 
 /** Default of RunOptions.spoolLimit: 2 GiB. */
@@ -75,10 +81,26 @@ const CACHE_CUES: readonly string[] = [...new Set([...CACHE_WORDINGS.map((w) => 
 export async function runTrace(sources: readonly SourceFile[], opts: RunOptions): Promise<TraceResult> {
   const spool = await openGzipSpool(sources, opts.spoolLimit ?? DEFAULT_SPOOL_LIMIT);
   try {
-    return await traceSources(sources, opts, spool?.targets ?? new Map());
+    const result = await traceSources(sources, opts, spool?.targets ?? new Map());
+    return opts.autoOffset === true ? withClock(result, new Set(opts.parse?.offsets?.keys() ?? [])) : result;
   } finally {
     await spool?.dir.cleanup();
   }
+}
+
+/** The result with clock offsets estimated from its causal pairs and applied (explicit offsets win). */
+export function withClock(result: TraceResult, fixed: ReadonlySet<string>): TraceResult {
+  const clock = estimateClock(result.records.map((t) => t.record), fixed);
+  const shift = clockShifts(clock);
+  const by = (host: string | null): number => (host === null ? 0 : shift.get(host) ?? 0);
+  return {
+    ...result,
+    clock,
+    records: applyClock(result.records, clock),
+    stays: result.stays.map((s) => ({ ...s, first: s.first - by(s.host), last: s.last - by(s.host) })),
+    images: result.images.map((i) => i.lastAction === null || i.lastAction.time === null ? i
+      : { ...i, lastAction: { ...i.lastAction, time: i.lastAction.time - by(i.host) } }),
+  };
 }
 
 /**

@@ -7,6 +7,7 @@ import type { HostImage, HostStay, Why } from './types.js';
 import type { TraceResult } from './correlate.js';
 import { UNKNOWN_HOST } from './stays.js';
 import { computePhases, type Phase } from './phases.js';
+import type { ClockReport } from './clock.js';
 
 export interface RequestSummary {
   requestId: string;
@@ -41,6 +42,8 @@ export interface TraceSummary {
   sharedGlobalIds: string[];
   /** The lifecycle phases of its operations, by start (src/trace/phases.ts). */
   phases: Phase[];
+  /** Clock offsets estimated with --auto-offset, else null. */
+  clock: ClockReport | null;
   levels: Partial<Record<Level | 'none', number>>;
   errors: ErrorSummary[];
   /** Every host and service the timeline shows (a text sink sizes its columns from them). */
@@ -92,6 +95,7 @@ export function summarize(result: TraceResult): TraceSummary {
     globalIds: result.globalIds,
     sharedGlobalIds: result.sharedGlobalIds,
     phases: computePhases(result.records.map((t) => t.record)),
+    clock: result.clock,
     levels, errors,
     hostsSeen: [...hostsSeen].sort(),
     servicesSeen: [...servicesSeen].sort(),
