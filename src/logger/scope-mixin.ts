@@ -44,6 +44,7 @@ export function scopeMixin(mergeObject: object, _level: number, logger: object):
   }
 
   let requestId = scope?.requestId;
+  let globalRequestId = scope?.globalRequestId;
   let requestError = scope?.requestError;
   let callRequest: unknown;
   try {
@@ -53,6 +54,7 @@ export function scopeMixin(mergeObject: object, _level: number, logger: object):
   }
   if (callRequest !== undefined) {
     const request = normaliseRequestId(callRequest);
+    if (request.requestId !== undefined && request.requestId !== requestId) globalRequestId = undefined;
     requestId = request.requestId ?? requestId;
     requestError = request.requestError;
   }
@@ -70,6 +72,7 @@ export function scopeMixin(mergeObject: object, _level: number, logger: object):
     }
   }
   if (requestId !== undefined) out['request_id'] = requestId;
+  if (globalRequestId !== undefined) out['global_request_id'] = globalRequestId;
   if (requestError !== undefined) out['request_error'] = requestError;
   return out;
 }
