@@ -42,9 +42,12 @@ const calls: OsloCall[] = [
   call('cp-1', 'nova-compute', 1.5, 'nova.virt.libvirt.driver', 'Instance spawned successfully.', { request_id: R, instance: X, level: 'INFO' }),
 ];
 
-const dir = mkdtempSync(path.join(tmpdir(), 'it-clock-'));
-t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-writeOsloCloud(dir, calls);
+// README_CLOUD=<folder>: write the cloud there and keep it (the README example is this cloud).
+const dir = process.env.README_CLOUD ?? mkdtempSync(path.join(tmpdir(), 'it-clock-'));
+if (process.env.README_CLOUD === undefined) t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+writeOsloCloud(dir, [...calls,
+  call('cp-1', 'nova-compute', 0.45, 'nova.compute.manager', 'Start spawning the instance on the hypervisor.', { request_id: R, instance: X }),
+  call('cp-1', 'nova-compute', 1.55, 'nova.compute.manager', 'Took 1.55 seconds to build instance.', { request_id: R, instance: X, level: 'INFO' })]);
 
 interface JsonRecord { time: string; host: string; message: string }
 
