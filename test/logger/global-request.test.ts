@@ -46,3 +46,10 @@ t.test('oslo text: [global request user project …] as oslo.log writes it, esca
   t.same(records.map((r) => [r.globalRequestId, r.requestId]), [[GLOBAL, REQ], [null, REQ], [records[2]!.globalRequestId, REQ]]);
   t.equal(records[2]!.instanceId, null);
 });
+
+t.test('an oslo context whose global_request_id getter throws: the request id alone', async (t) => {
+  const { log, out } = captured();
+  const context = { request_id: REQ, get global_request_id(): string { throw new Error('boom'); } };
+  withRequest(context, () => log.info('hostile context'));
+  t.same([out.records()[0]!.request_id, out.records()[0]!.global_request_id], [REQ, undefined]);
+});

@@ -46,3 +46,14 @@ t.test('records inside an active span carry its ids; outside they do not', async
   const parsed = assembleLines(new RecordAssembler({ file: 'x.log', host: 'cp-1', service: 'api' }), out.lines());
   t.same(parsed.map((r) => r.globalRequestId), [null, TRACE, TRACE, null, null], 'the trace reads trace_id as a global id');
 });
+
+t.test('a context manager that throws costs no record', async (t) => {
+  class Throwing extends AlsContextManager {
+    override active(): Context { throw new Error('broken tracing'); }
+  }
+  t.ok(context.setGlobalContextManager(new Throwing()));
+  t.teardown(() => context.disable());
+  const { log, out } = captured();
+  log.info('still logged');
+  t.same(out.records().map((r) => [r.msg, r.trace_id]), [['still logged', undefined]]);
+});
