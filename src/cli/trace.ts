@@ -32,6 +32,7 @@ export interface TraceArgs {
   image?: string | string[];
   tz?: string;
   offset?: string | string[];
+  autoOffset?: boolean;
   requests: boolean;
   cache: boolean;
   color?: string;
@@ -45,6 +46,7 @@ export const TRACE_EXAMPLES: ReadonlyArray<[string, string]> = [
   ['$0 <id> logs/ --html report.html', 'a picture of its life: one offline HTML page'],
   ['$0 9a5c0bd0 logs/', 'the first 8 digits are enough when one instance has them'],
   ['$0 <id> logs/ --offset cp-3=-2.5s', "correct a host's drifting clock"],
+  ['$0 <id> logs/ --auto-offset --summary', "estimate the hosts' clock offsets from the logs"],
   ['$0 <id> logs/ --since 2h --no-cache', 'the last two hours, without cache lines'],
   ['zcat nova-compute.log.2.gz | $0 <id>', 'read standard input'],
 ];
@@ -64,6 +66,7 @@ export function traceCommand(io: CliIO, setStatus: (status: number) => void): Co
       .option('image', { type: 'string', nargs: 1, describe: "the instance's image id, when the logs do not say it (repeatable)" })
       .option('tz', { type: 'string', nargs: 1, describe: 'zone of timestamps written without one (UTC, +02:00, Europe/Berlin); default UTC' })
       .option('offset', { type: 'string', nargs: 1, describe: "correct a host's clock: HOST=±DURATION, e.g. cp-3=-2.5s (repeatable)" })
+      .option('auto-offset', { type: 'boolean', default: false, describe: "estimate each host's clock offset against the API host from cause and effect in the logs, and correct it (an --offset for a host wins)" })
       .option('requests', { type: 'boolean', default: true, describe: "include the other records of the instance's own requests (--no-requests: don't)" })
       .option('cache', { type: 'boolean', default: true, describe: "include the image cache manager's actions on its base file (--no-cache: don't)" })
       .option('request-window', { type: 'string', nargs: 1, describe: "look for a request's other records only this far from its known times, and for cache lines from this long before the instance's arrival on a host (default 60m; all: read every file whole)" })
@@ -116,6 +119,7 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
       until: settings.until,
       parse: { tz: settings.zone, offsets: settings.offsets },
       requestWindowMs: settings.requestWindowMs,
+      autoOffset: args.autoOffset === true,
       workers: workersFromEnv(io.env),
       spoolLimit: spoolLimitFromEnv(io.env),
       report,

@@ -10,6 +10,8 @@ import { normaliseInstance, type InstanceFields } from './instance.js';
 export interface LogScope {
   readonly instance: InstanceFields | undefined;
   readonly requestId: string | undefined;
+  /** The caller's id (oslo's `global_request_id`): the id another service gave this request. */
+  readonly globalRequestId?: string | undefined;
   /** Set when withRequest was given something that is not a request id. */
   readonly requestError: string | undefined;
 }
@@ -63,6 +65,7 @@ export function withInstance<T>(instance: unknown, fn: () => T): T {
   return runInScope({
     instance: normaliseInstance(instance),
     requestId: outer?.requestId,
+    globalRequestId: outer?.globalRequestId,
     requestError: outer?.requestError,
   }, fn);
 }
@@ -83,15 +86,35 @@ export function normaliseRequestId(value: unknown): { requestId?: string; reques
   return { requestError: `request is ${describeValue(value)}, not a request id` };
 }
 
-/** Runs `fn` with every record inside it tagged with `request_id`. */
-export function withRequest<T>(requestId: unknown, fn: () => T): T {
+export interface RequestOptions {
+  /**
+   * The id the caller gave this request (oslo's `global_request_id`, sent by other services as
+   * `X-OpenStack-Request-ID`); default: an oslo context-like request's own `global_request_id`.
+   */
+  globalRequestId?: string;
+}
+
+/** Runs `fn` with every record inside it tagged with `request_id` (and `global_request_id` when known). */
+export function withRequest<T>(requestId: unknown, fn: () => T, options: RequestOptions = {}): T {
   const outer = storage.getStore();
   const request = normaliseRequestId(requestId);
+  const given = options.globalRequestId ?? globalIdOf(requestId);
   return runInScope({
     instance: outer?.instance,
     requestId: request.requestId,
+    globalRequestId: typeof given === 'string' && given !== '' && given !== request.requestId ? given : undefined,
     requestError: request.requestError,
   }, fn);
+}
+
+/** An oslo context-like object's `global_request_id` (undefined when none or unreadable). */
+function globalIdOf(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return undefined;
+  try {
+    return (value as Record<string, unknown>)['global_request_id'];
+  } catch {
+    return undefined;
+  }
 }
 
 /** Runs `fn` inside `scope` as is (for reports about code that ran there, e.g. crashes). */

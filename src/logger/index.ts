@@ -3,7 +3,7 @@ export { createLogger } from './create.js';
 export type {
   CreateLoggerOptions, DestinationOption, InstanceLogger, InstanceLoggerMethods, LogFormat, RedactOption,
 } from './create.js';
-export { withInstance, withRequest } from './context.js';
+export { withInstance, withRequest, type RequestOptions } from './context.js';
 export { installCrashHandlers } from './crash.js';
 export type { CrashHandlerOptions } from './crash.js';
 export { normaliseInstance } from './instance.js';

@@ -7,6 +7,7 @@ import { currentScope, normaliseRequestId } from './context.js';
 import { thrownText } from './describe.js';
 import { normaliseInstance, type InstanceFields } from './instance.js';
 import { boundInstanceSym } from './symbols.js';
+import { activeSpanIds } from './otel.js';
 
 /** Returned when a call gets no extra fields; the merge strategy then passes the call's object through. */
 const NOTHING: Readonly<Record<string, unknown>> = Object.freeze({});
@@ -44,6 +45,7 @@ export function scopeMixin(mergeObject: object, _level: number, logger: object):
   }
 
   let requestId = scope?.requestId;
+  let globalRequestId = scope?.globalRequestId;
   let requestError = scope?.requestError;
   let callRequest: unknown;
   try {
@@ -53,11 +55,13 @@ export function scopeMixin(mergeObject: object, _level: number, logger: object):
   }
   if (callRequest !== undefined) {
     const request = normaliseRequestId(callRequest);
+    if (request.requestId !== undefined && request.requestId !== requestId) globalRequestId = undefined;
     requestId = request.requestId ?? requestId;
     requestError = request.requestError;
   }
 
-  if (fields === undefined && requestId === undefined && requestError === undefined) return NOTHING;
+  const span = activeSpanIds();
+  if (fields === undefined && requestId === undefined && requestError === undefined && span === undefined) return NOTHING;
   let out: Record<string, unknown>;
   if (fresh) {
     out = fields as Record<string, unknown>;
@@ -70,7 +74,12 @@ export function scopeMixin(mergeObject: object, _level: number, logger: object):
     }
   }
   if (requestId !== undefined) out['request_id'] = requestId;
+  if (globalRequestId !== undefined) out['global_request_id'] = globalRequestId;
   if (requestError !== undefined) out['request_error'] = requestError;
+  if (span !== undefined) {
+    out['trace_id'] = span.trace_id;
+    out['span_id'] = span.span_id;
+  }
   return out;
 }
 

@@ -52,7 +52,8 @@ export function parsePinoObject(o: JsonObject, zone: TimeZone = UTC, source: Sou
   rec.instanceId = instanceIdFrom(o.instance_uuid) ?? instanceIdFrom(o.instance) ?? instanceIdFrom(o.instance_id);
   rec.imageId = instanceIdFrom(o.image_id) ?? instanceIdFrom(o.image);
   rec.requestId = firstStr(o, ['request_id', 'req_id', 'reqId']);
-  rec.globalRequestId = firstStr(o, ['global_request_id']);
+  // An OpenTelemetry trace id ties a record to the work of other services as a global id does.
+  rec.globalRequestId = firstStr(o, ['global_request_id', 'trace_id']);
   rec.user = firstStr(o, ['user', 'user_id']);
   rec.project = firstStr(o, ['project', 'project_id', 'tenant']);
   if (isCacheAction(o.cache_action)) {

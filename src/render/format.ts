@@ -33,3 +33,13 @@ export function shortBaseFile(path: string): string {
   const name = path.slice(path.lastIndexOf('/') + 1);
   return name.length > 16 ? `${name.slice(0, 12)}…` : name;
 }
+
+/** `850 ms`, `4.120 s`, `4 min 50.000 s`: a duration to the millisecond (fractions of one kept as given). */
+export function formatDuration(ms: number): string {
+  const sign = ms < 0 ? '-' : '';
+  const abs = Math.abs(ms);
+  if (abs < 1000) return `${sign}${Number.isInteger(abs) ? abs : abs.toFixed(3)} ms`;
+  if (abs < 60_000) return `${sign}${(abs / 1000).toFixed(3)} s`;
+  const min = Math.floor(abs / 60_000);
+  return `${sign}${min} min ${((abs - min * 60_000) / 1000).toFixed(3)} s`;
+}

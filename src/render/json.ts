@@ -77,6 +77,20 @@ export function summaryToJson(s: TraceSummary): object {
       request_id: r.requestId, time: iso(r.time), host: r.host, service: r.service, first_message: r.firstMessage, records: r.records,
     })),
     shared_requests: s.sharedRequestIds,
+    global_request_ids: s.globalIds,
+    shared_global_request_ids: s.sharedGlobalIds,
+    phases: s.phases.map((p) => ({
+      operation: p.operation, name: p.name, host: p.host, end_host: p.endHost,
+      start: iso(p.start), end: iso(p.end), duration_ms: p.durationMs, flag: p.flag,
+    })),
+    clock: s.clock === null ? null : {
+      reference: s.clock.reference,
+      pairs: s.clock.pairs.length,
+      hosts: s.clock.hosts.map((h) => ({
+        host: h.host, offset_ms: h.offsetMs, low_ms: h.lowMs, high_ms: h.highMs, pairs: h.pairs,
+        contradiction: h.contradiction, applied: h.applied,
+      })),
+    },
     levels: s.levels,
     errors: s.errors.map((e) => ({ ...e, time: iso(e.time) })),
   };

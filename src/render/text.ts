@@ -8,10 +8,11 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import type { Level } from '../records/record.js';
 import type { TraceSink } from '../trace/sink.js';
 import type { TraceSummary } from '../trace/summary.js';
+import type { ClockReport } from '../trace/clock.js';
 import type { TracedRecord, Why } from '../trace/types.js';
 import { sanitize } from './sanitize.js';
 import { UNKNOWN_HOST } from '../trace/stays.js';
-import { formatClock, formatDate, formatDateTime, formatSpan, shortBaseFile, shortRequestId } from './format.js';
+import { formatClock, formatDate, formatDateTime, formatDuration, formatSpan, shortBaseFile, shortRequestId } from './format.js';
 
 export interface TextOptions {
   /** Colour the output (`--color`, NO_COLOR and the TTY test are the caller's business). */
@@ -23,7 +24,7 @@ export interface TextOptions {
 }
 
 /** One-letter marks, explained in the summary's legend. */
-export const WHY_MARK: Readonly<Record<Why, string>> = { tagged: 'T', mentioned: 'M', request: 'R', cache: 'C' };
+export const WHY_MARK: Readonly<Record<Why, string>> = { tagged: 'T', mentioned: 'M', request: 'R', global: 'G', cache: 'C' };
 
 const LEVEL_LABEL: Readonly<Record<Level, string>> = {
   trace: 'TRACE', debug: 'DEBUG', info: 'INFO', audit: 'AUDIT', warn: 'WARN', error: 'ERROR', fatal: 'FATAL',
@@ -48,6 +49,7 @@ function whyStyle(c: ChalkInstance, traced: TracedRecord): (s: string) => string
     case 'tagged': return c.bold;
     case 'mentioned': return c.cyan;
     case 'request': return c.magenta;
+    case 'global': return c.yellow;
     case 'cache': return c.blue;
   }
 }
@@ -111,7 +113,7 @@ function pad(text: string, width: number): string {
 /** The summary block, as text lines (sanitised; coloured when `c` has colour). */
 export function renderSummary(s: TraceSummary, c: ChalkInstance = new Chalk({ level: 0 })): string {
   const lines: string[] = [];
-  const why = `${s.byWhy.tagged} tagged, ${s.byWhy.mentioned} mentioned, ${s.byWhy.request} request, ${s.byWhy.cache} cache`;
+  const why = `${s.byWhy.tagged} tagged, ${s.byWhy.mentioned} mentioned, ${s.byWhy.request} request, ${s.byWhy.global > 0 ? `${s.byWhy.global} global, ` : ''}${s.byWhy.cache} cache`;
   const unattributed = s.unattributed > 0 ? `, ${s.unattributed} of them unattributed` : '';
   lines.push(c.bold(`instance ${s.instanceId}`) + `: ${s.total} record${s.total === 1 ? '' : 's'} (${why}${unattributed})`);
 
@@ -159,6 +161,28 @@ export function renderSummary(s: TraceSummary, c: ChalkInstance = new Chalk({ le
   if (s.sharedRequestIds.length > 0) {
     lines.push(`shared with other instances, not expanded: ${s.sharedRequestIds.map(sanitize).join(', ')}`);
   }
+  if (s.globalIds.length > 0) lines.push(`global request ids followed: ${s.globalIds.map(sanitize).join(', ')}`);
+  if (s.sharedGlobalIds.length > 0) {
+    lines.push(`global request ids shared with other instances, not expanded: ${s.sharedGlobalIds.map(sanitize).join(', ')}`);
+  }
+
+  if (s.phases.length > 0) {
+    lines.push(c.bold('phases (UTC):'));
+    const rows = s.phases.map((p) => {
+      const where = sanitize(p.host ?? UNKNOWN_HOST) + (p.endHost !== null && p.endHost !== p.host ? ` → ${sanitize(p.endHost)}` : '');
+      const when = p.end === null || p.end === p.start ? formatDateTime(p.start) : formatSpan(p.start, p.end);
+      return { what: `${p.operation} ${p.name}`, where, when, p };
+    });
+    const whatWidth = Math.max(...rows.map((r) => r.what.length));
+    const whereWidth = Math.max(...rows.map((r) => r.where.length));
+    for (const { what, where, when, p } of rows) {
+      const duration = p.durationMs === null ? '' : `  ${formatDuration(p.durationMs)}`;
+      const flag = p.flag === null ? '' : `  ${c.yellow(`! ${sanitize(p.flag)}`)}`;
+      lines.push(`  ${pad(what, whatWidth)}  ${pad(where, whereWidth)}  ${when}${duration}${flag}`);
+    }
+  }
+
+  if (s.clock !== null) lines.push(...renderClock(s.clock, c));
 
   const levelCounts = (Object.entries(s.levels) as [string, number][])
     .sort((a, b) => levelRank(b[0]) - levelRank(a[0]))
@@ -172,8 +196,34 @@ export function renderSummary(s: TraceSummary, c: ChalkInstance = new Chalk({ le
       lines.push(`  ${when}${sanitize(e.host ?? UNKNOWN_HOST)} ${sanitize(e.service ?? '?')}  ${c.red(sanitize(e.line))}`);
     }
   }
-  lines.push(c.gray('why: T tagged, M mentioned, R same request, C image cache (C? unattributed)'));
+  const g = s.byWhy.global > 0 ? ', G other services under its request or global id' : '';
+  lines.push(c.gray(`why: T tagged, M mentioned, R same request${g}, C image cache (C? unattributed)`));
   return lines.join('\n') + '\n';
+}
+
+/** The --auto-offset block: each host's estimated clock offset against the reference host. */
+function renderClock(clock: ClockReport, c: ChalkInstance): string[] {
+  if (clock.reference === null || clock.hosts.length === 0) {
+    return [`clock offsets: no causal pair between two hosts in the trace; no offset estimated`];
+  }
+  const lines = [c.bold(`clock offsets against ${sanitize(clock.reference)} (from ${clock.pairs.length} causal pair${clock.pairs.length === 1 ? '' : 's'}):`)];
+  const width = Math.max(...clock.hosts.map((h) => sanitize(h.host).length));
+  const bound = (ms: number | null): string => (ms === null ? '?' : formatOffset(ms));
+  for (const h of clock.hosts) {
+    const range = `[${bound(h.lowMs)}, ${bound(h.highMs)}]`;
+    let what: string;
+    if (h.contradiction) what = c.yellow(`! its pairs contradict each other ${range}: a clock that jumped, or a pair that was not causal; not applied`);
+    else if (h.offsetMs === null) what = `bounded on one side only ${range}; not applied`;
+    else what = `${formatOffset(h.offsetMs)} ${range}` + (h.applied ? ', applied' : h.offsetMs === 0 ? '' : ', not applied (--offset given)');
+    lines.push(`  ${pad(sanitize(h.host), width)}  ${what}  (${h.pairs} pair${h.pairs === 1 ? '' : 's'})`);
+  }
+  return lines;
+}
+
+/** `+2.400 s` (fast) or `-0.125 s` (slow), sub-millisecond digits kept when there are any. */
+function formatOffset(ms: number): string {
+  const digits = Number.isInteger(ms) ? 3 : 4;
+  return `${ms < 0 ? '-' : '+'}${(Math.abs(ms) / 1000).toFixed(digits)} s`;
 }
 
 const RANK: readonly string[] = ['none', 'trace', 'debug', 'info', 'audit', 'warn', 'error', 'fatal'];

@@ -1,7 +1,8 @@
 /**
  * The decisions of a trace, as a pure state machine over records: pass 1 feeds the records that
- * contain the instance id, pass 2 the records of the candidate requests and the cache-manager
- * records of the hosts the instance lived on. Nothing here reads files, so every rule can be
+ * contain the instance id, pass 2 the records of the candidate requests and global ids and the
+ * cache-manager records of the hosts the instance lived on, pass 3 the records of other
+ * services' requests found under a global id in pass 2. Nothing here reads files, so every rule can be
  * tested with hand-built records; src/trace/run.ts drives it over real sources.
  */
 import type { LogRecord } from '../records/record.js';
@@ -11,6 +12,7 @@ import { RequestScope } from './requests.js';
 import { computeStays, placeOf } from './stays.js';
 import { ImageLinks, InstanceImage, selectCacheRecords } from './cache.js';
 import { effectiveTimes, recordKey, sortTimeline } from './order.js';
+import type { ClockReport } from './clock.js';
 
 export interface CorrelateOptions {
   /** Canonical (lower-case) instance id. */
@@ -44,6 +46,12 @@ export interface TraceResult {
   requestIds: string[];
   /** Request ids seen on the instance's records but shared with other instances (not expanded). */
   sharedRequestIds: string[];
+  /** Global request ids of the instance's records that were expanded (other services' work under them). */
+  globalIds: string[];
+  /** Global request ids of the instance's records that other instances' requests carry too (not expanded). */
+  sharedGlobalIds: string[];
+  /** Clock offsets estimated from causal pairs (`--auto-offset`), else null. */
+  clock: ClockReport | null;
   /** The instance's records that --since/--until left out, and the times they span (null when none). */
   outsideWindow: { records: number; first: number | null; last: number | null };
 }
@@ -102,7 +110,15 @@ export class InstanceTrace {
     };
   }
 
-  /** Pass 2: a record found for a request id or as a cache-manager line. */
+  /**
+   * After pass 2: requests of other services found under a global id whose own id was not yet a
+   * needle (their records that do not carry the global id); each is returned once.
+   */
+  planPass3(): string[] {
+    return this.#opts.requests ? this.#scope.takeUnsearched() : [];
+  }
+
+  /** Pass 2 (and 3): a record found for a request id or global id, or as a cache-manager line. */
   addPass2(found: FoundRecord): void {
     const { record } = found;
     this.#links.noteRecord(record);
@@ -127,6 +143,12 @@ export class InstanceTrace {
           this.#image.noteOwnRecord(record);
           const key = recordKey(record);
           if (!traced.has(key)) traced.set(key, { record, why: 'request', unattributed: false });
+        }
+      }
+      for (const records of this.#scope.globalRequests().values()) {
+        for (const record of records) {
+          const key = recordKey(record);
+          if (!traced.has(key)) traced.set(key, { record, why: 'global', unattributed: false });
         }
       }
     } else {
@@ -168,7 +190,10 @@ export class InstanceTrace {
       images,
       requestIds: [...new Set(requestIds)].filter((id) => !shared.has(id)),
       sharedRequestIds: [...shared],
+      globalIds: this.#opts.requests ? this.#scope.ownGlobalIds() : [],
+      sharedGlobalIds: this.#opts.requests ? this.#scope.sharedGlobalIds() : [],
       outsideWindow: { records: timeline.length - records.length, first, last },
+      clock: null,
     };
   }
 

@@ -22,6 +22,7 @@ import type { LogRecord } from '../records/record.js';
 import { InstanceTrace, type CorrelateOptions, type Pass2Plan, type TraceResult } from './correlate.js';
 import type { FoundRecord } from './types.js';
 import { summarize } from './summary.js';
+import { applyClock, clockShifts, estimateClock } from './clock.js';
 import type { TraceSink } from './sink.js';
 import { checkpointsUsable, DEFAULT_REQUEST_WINDOW_MS, planRangeSearches, wholeFileNeedles, type RangeSearch, type TimedNeedle } from './prune.js';
 import { blockHasLiveNeedle, runSearchJob, type FileTimes, type JobResult, type SearchJob } from './search-job.js';
@@ -59,6 +60,11 @@ export interface RunOptions extends CorrelateOptions {
    * pass 2 inflates gzip sources again). A source that would pass the limit is not copied.
    */
   spoolLimit?: number;
+  /**
+   * Estimate each host's clock offset from causal pairs and take it off its records' times
+   * (`--auto-offset`); hosts with an explicit offset in `parse.offsets` keep theirs.
+   */
+  autoOffset?: boolean;
 }
 
 /** Default of RunOptions.spoolLimit: 2 GiB. */
@@ -67,10 +73,26 @@ export const DEFAULT_SPOOL_LIMIT = 2 * 1024 * 1024 * 1024;
 export async function runTrace(sources: readonly SourceFile[], opts: RunOptions): Promise<TraceResult> {
   const spool = await openGzipSpool(sources, opts.spoolLimit ?? DEFAULT_SPOOL_LIMIT);
   try {
-    return await traceSources(sources, opts, spool?.targets ?? new Map());
+    const result = await traceSources(sources, opts, spool?.targets ?? new Map());
+    return opts.autoOffset === true ? withClock(result, new Set(opts.parse?.offsets?.keys() ?? [])) : result;
   } finally {
     await spool?.dir.cleanup();
   }
+}
+
+/** The result with clock offsets estimated from its causal pairs and applied (explicit offsets win). */
+export function withClock(result: TraceResult, fixed: ReadonlySet<string>): TraceResult {
+  const clock = estimateClock(result.records.map((t) => t.record), fixed);
+  const shift = clockShifts(clock);
+  const by = (host: string | null): number => (host === null ? 0 : shift.get(host) ?? 0);
+  return {
+    ...result,
+    clock,
+    records: applyClock(result.records, clock),
+    stays: result.stays.map((s) => ({ ...s, first: s.first - by(s.host), last: s.last - by(s.host) })),
+    images: result.images.map((i) => i.lastAction === null || i.lastAction.time === null ? i
+      : { ...i, lastAction: { ...i.lastAction, time: i.lastAction.time - by(i.host) } }),
+  };
 }
 
 /**
@@ -131,13 +153,32 @@ async function traceSources(sources: readonly SourceFile[], opts: RunOptions, sp
   // parallel searches (measured) and would cost a worker's memory.
   const plan = trace.planPass2();
   const cacheNeedles = plan.imageNeedles.length > 0 ? plan.imageNeedles : CACHE_CUES;
+  // Times of pass 2's findings place pass 3's needles (pass 2's own windows stay those of pass 1).
+  const laterTimes = new RequestTimes();
+  const onLater = (found: FoundRecord): void => {
+    laterTimes.note(found.record);
+    trace.addPass2(found);
+  };
+  const live = (ids: readonly string[]): string[] => ids.filter((id) => trace.liveRequestIds().has(id));
   for (const source of pass2Order(sources, plan)) {
-    const timed = pass2TimedNeedles([...trace.liveRequestIds()], plan, cacheNeedles, source, requestTimes, margin);
+    const timed = pass2TimedNeedles(live(plan.requestIds), plan, cacheNeedles, source, requestTimes, margin);
     const times = checkpoints.get(source) ?? null;
     const { read, readTimes } = pass2Input(source, times);
     const searches = pass2Searches(timed, readTimes, margin);
     opts.onPass2Plan?.(source, searches);
-    await search(source, searches, false, (found) => trace.addPass2(found), read);
+    await search(source, searches, false, onLater, read);
+  }
+
+  // Pass 3, only when pass 2 found other services' requests under a global id: their own ids,
+  // near the times pass 2 saw them (the records of those requests that do not carry the global id).
+  const pass3 = trace.planPass3();
+  if (pass3.length > 0) {
+    const none: Pass2Plan = { requestIds: pass3, imageNeedles: [], cacheHosts: new Map() };
+    for (const source of sources) {
+      const timed = pass2TimedNeedles(live(pass3), none, [], source, laterTimes, margin);
+      const { read, readTimes } = pass2Input(source, checkpoints.get(source) ?? null);
+      await search(source, pass2Searches(timed, readTimes, margin), false, onLater, read);
+    }
   }
   return trace.finish();
 
@@ -266,12 +307,16 @@ class PooledProgress {
   }
 }
 
-/** First and last time of the pass-1 records of each request; a request with an untimed record has no bound. */
+/** First and last time of the records found so far of each request (and global) id; a request with an untimed record has no bound. */
 class RequestTimes {
   readonly #spans = new Map<string, { first: number; last: number }>();
 
   note(record: LogRecord): void {
-    const id = record.requestId;
+    this.#note(record.requestId, record);
+    if (record.globalRequestId !== record.requestId) this.#note(record.globalRequestId, record);
+  }
+
+  #note(id: string | null, record: LogRecord): void {
     if (id === null) return;
     const time = record.time ?? NaN;
     const span = this.#spans.get(id);

@@ -6,6 +6,8 @@ import type { Level } from '../records/record.js';
 import type { HostImage, HostStay, Why } from './types.js';
 import type { TraceResult } from './correlate.js';
 import { UNKNOWN_HOST } from './stays.js';
+import { computePhases, type Phase } from './phases.js';
+import type { ClockReport } from './clock.js';
 
 export interface RequestSummary {
   requestId: string;
@@ -35,6 +37,13 @@ export interface TraceSummary {
   images: HostImage[];
   requests: RequestSummary[];
   sharedRequestIds: string[];
+  /** Global request ids of the instance's records: expanded, and shared with other instances (not expanded). */
+  globalIds: string[];
+  sharedGlobalIds: string[];
+  /** The lifecycle phases of its operations, by start (src/trace/phases.ts). */
+  phases: Phase[];
+  /** Clock offsets estimated with --auto-offset, else null. */
+  clock: ClockReport | null;
   levels: Partial<Record<Level | 'none', number>>;
   errors: ErrorSummary[];
   /** Every host and service the timeline shows (a text sink sizes its columns from them). */
@@ -43,7 +52,7 @@ export interface TraceSummary {
 }
 
 export function summarize(result: TraceResult): TraceSummary {
-  const byWhy: Record<Why, number> = { tagged: 0, mentioned: 0, request: 0, cache: 0 };
+  const byWhy: Record<Why, number> = { tagged: 0, mentioned: 0, request: 0, global: 0, cache: 0 };
   const levels: Partial<Record<Level | 'none', number>> = {};
   const requests = new Map<string, RequestSummary>();
   const own = new Set(result.requestIds);
@@ -83,6 +92,10 @@ export function summarize(result: TraceResult): TraceSummary {
     images: result.images,
     requests: [...requests.values()],
     sharedRequestIds: result.sharedRequestIds,
+    globalIds: result.globalIds,
+    sharedGlobalIds: result.sharedGlobalIds,
+    phases: computePhases(result.records.map((t) => t.record)),
+    clock: result.clock,
     levels, errors,
     hostsSeen: [...hostsSeen].sort(),
     servicesSeen: [...servicesSeen].sort(),

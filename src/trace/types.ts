@@ -6,9 +6,10 @@ import type { LogRecord } from '../records/record.js';
 /**
  * Why a record is in the trace, strongest first: it carries the instance as its tag or field;
  * it names the instance elsewhere; it shares a request with those and that request is the
- * instance's own; or it is the image cache manager acting on the instance's base file.
+ * instance's own; or it is another service's work under one of the instance's request ids or
+ * global request ids; or it is the image cache manager acting on the instance's base file.
  */
-export type Why = 'tagged' | 'mentioned' | 'request' | 'cache';
+export type Why = 'tagged' | 'mentioned' | 'request' | 'global' | 'cache';
 
 /** A record the search found, with its physical lines as read (for mentions outside parsed fields). */
 export interface FoundRecord {

@@ -16,7 +16,7 @@ function traced(message: string, i: number): TracedRecord {
 }
 
 const records = HOSTILE.map(traced);
-const result: TraceResult = { instanceId: ID, records, stays: [], images: [], requestIds: [], sharedRequestIds: [], outsideWindow: { records: 0, first: null, last: null } };
+const result: TraceResult = { instanceId: ID, records, stays: [], images: [], requestIds: [], sharedRequestIds: [], globalIds: [], sharedGlobalIds: [], clock: null, outsideWindow: { records: 0, first: null, last: null } };
 const page = renderReport(summarize(result), records.map(toJsonRecord));
 
 t.test('log text appears only inside the JSON data, escaped so it cannot end the element', async (t) => {

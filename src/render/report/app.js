@@ -284,6 +284,23 @@
     }));
     stays.appendChild(li);
   });
+  if ((summary.phases || []).length > 0) {
+    var phases = section('phases');
+    summary.phases.forEach(function (p) {
+      var li = el('li');
+      var took = p.duration_ms === null ? '?' : (p.duration_ms / 1000).toFixed(p.duration_ms < 10000 ? 2 : 0) + ' s';
+      li.appendChild(link(p.operation + ' ' + p.name + (p.host ? ' on ' + p.host : '') + ': ' + took, function () { focusRange(timeOf(p.start), timeOf(p.end)); }));
+      if (p.flag) li.appendChild(el('span', 'lvl-warning', '  ' + p.flag));
+      phases.appendChild(li);
+    });
+  }
+  if (summary.clock && (summary.clock.hosts || []).length > 0) {
+    var clock = section('clock offsets (against ' + summary.clock.reference + ')');
+    summary.clock.hosts.forEach(function (h) {
+      var secs = function (x) { return x === null || x === undefined ? '?' : (x / 1000).toFixed(3); };
+      clock.appendChild(el('li', h.contradiction ? 'lvl-warning' : null, h.host + ': ' + secs(h.offset_ms) + ' s [' + secs(h.low_ms) + ', ' + secs(h.high_ms) + '] from ' + h.pairs + ' pairs' + (h.applied ? ', applied' : '') + (h.contradiction ? ', pairs contradict' : '')));
+    });
+  }
   var images = section('image and base file per host');
   (summary.images || []).forEach(function (img) {
     var li = el('li');
