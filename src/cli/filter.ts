@@ -14,10 +14,10 @@ import { SourceReport } from '../sources/report.js';
 import type { SourceFile, SourceWarning } from '../sources/source.js';
 import { isUuid } from '../records/ids.js';
 import type { FilterInput, FilterSink } from '../trace/filter.js';
-import { listOf, parseIdleFlush, parseOffsets, parseZone, settleFlags, UsageError } from './options.js';
+import { listOf, OSLO_LAYOUT_OPTIONS, parseIdleFlush, parseOffsets, parseOsloLayout, parseZone, settleFlags, UsageError, type OsloLayoutArgs } from './options.js';
 import { printError, type CliIO } from './io.js';
 
-export interface FilterArgs {
+export interface FilterArgs extends OsloLayoutArgs {
   instance?: string | string[];
   request?: string | string[];
   paths?: string[];
@@ -56,7 +56,8 @@ export function filterCommand(io: CliIO, setStatus: (status: number) => void): C
         .option('idle-flush', { type: 'string', nargs: 1, default: '300', describe: 'with --follow: ms (or a duration like 2s) an input must be idle before its held record is written' })
         .option('from-end', { type: 'boolean', default: false, describe: 'with --follow: skip what the files hold at start (tail -n0)' })
         .option('tz', { type: 'string', nargs: 1, describe: 'with --json: zone of timestamps written without one (default UTC)' })
-        .option('offset', { type: 'string', nargs: 1, describe: "with --json: correct a host's clock, HOST=±DURATION (repeatable)" });
+        .option('offset', { type: 'string', nargs: 1, describe: "with --json: correct a host's clock, HOST=±DURATION (repeatable)" })
+        .options(OSLO_LAYOUT_OPTIONS);
       for (const [command, description] of FILTER_EXAMPLES) b = b.example(command, description);
       return b as unknown as Argv<FilterArgs>;
     },
@@ -85,7 +86,7 @@ export async function runFilterCommand(args: FilterArgs, io: CliIO, signal?: Abo
     enrich: args.enrich,
     json: args.json,
     renderer: createFilterRenderer({ terminal: io.stdout.isTTY === true }),
-    parse: { tz: settings.zone, offsets: settings.offsets },
+    parse: { tz: settings.zone, offsets: settings.offsets, oslo: settings.oslo },
     onWarning: warnNow,
   });
 
@@ -144,6 +145,9 @@ function settle(args: FilterArgs, io: CliIO) {
     throw new UsageError('nothing to filter for: give --instance ID or --request ID (or --enrich)');
   }
   const idleFlushMs = parseIdleFlush(args.idleFlush);
+  const notes: string[] = [];
+  const oslo = parseOsloLayout(args, notes);
+  for (const note of notes) printError(io, `note: ${note}`);
   const zone = parseZone(args.tz);
   const offsets = parseOffsets(listOf(args.offset));
   let paths = (args.paths ?? []).map(String);
@@ -151,7 +155,7 @@ function settle(args: FilterArgs, io: CliIO) {
     if (io.stdin.isTTY === true) throw new UsageError('no input: give log files, or - to read standard input');
     paths = ['-'];
   }
-  return { instances, requests, idleFlushMs, zone, offsets, paths };
+  return { instances, requests, idleFlushMs, zone, offsets, paths, oslo };
 }
 
 const STDIN_SOURCE: SourceFile = { path: '-', display: '-', host: null, service: null, gzip: false, size: null };

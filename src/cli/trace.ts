@@ -13,11 +13,11 @@ import { spoolOnceOnlySources } from '../trace/spool.js';
 import type { TraceSink } from '../trace/sink.js';
 import { TextSink } from '../render/text.js';
 import { JsonSink } from '../render/json.js';
-import { colorEnabled, listOf, parseColorMode, parseOffsets, parseRequestWindow, parseTimeBound, parseZone, settleFlags, UsageError } from './options.js';
+import { colorEnabled, listOf, OSLO_LAYOUT_OPTIONS, parseColorMode, parseOffsets, parseOsloLayout, parseRequestWindow, parseTimeBound, parseZone, settleFlags, UsageError, type OsloLayoutArgs } from './options.js';
 import { createProgress } from './progress.js';
 import { printError, type CliIO } from './io.js';
 
-export interface TraceArgs {
+export interface TraceArgs extends OsloLayoutArgs {
   instanceId: string;
   paths?: string[];
   json: boolean;
@@ -59,7 +59,8 @@ export function traceCommand(io: CliIO, setStatus: (status: number) => void): Co
       .option('requests', { type: 'boolean', default: true, describe: "include the other records of the instance's own requests (--no-requests: don't)" })
       .option('cache', { type: 'boolean', default: true, describe: "include the image cache manager's actions on its base file (--no-cache: don't)" })
       .option('request-window', { type: 'string', nargs: 1, describe: "look for a request's other records only this far from its known times, and for cache lines from this long before the instance's arrival on a host (default 60m; all: read every file whole)" })
-      .option('color', { type: 'string', nargs: 1, describe: 'colour: auto (default; off when not a terminal or NO_COLOR is set), always, never' }) as unknown as Argv<TraceArgs>,
+      .option('color', { type: 'string', nargs: 1, describe: 'colour: auto (default; off when not a terminal or NO_COLOR is set), always, never' })
+      .options(OSLO_LAYOUT_OPTIONS) as unknown as Argv<TraceArgs>,
     handler: async (args: ArgumentsCamelCase<TraceArgs>) => {
       setStatus(await runTraceCommand(args, io));
     },
@@ -98,7 +99,7 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
       cache: args.cache,
       since: settings.since,
       until: settings.until,
-      parse: { tz: settings.zone, offsets: settings.offsets },
+      parse: { tz: settings.zone, offsets: settings.offsets, oslo: settings.oslo },
       requestWindowMs: settings.requestWindowMs,
       workers: workersFromEnv(io.env),
       spoolLimit: spoolLimitFromEnv(io.env),
@@ -126,6 +127,9 @@ function settle(args: TraceArgs, io: CliIO) {
     return id;
   });
   parseColorMode(args.color);
+  const notes: string[] = [];
+  const oslo = parseOsloLayout(args, notes);
+  for (const note of notes) printError(io, `note: ${note}`);
   const zone = parseZone(args.tz);
   const offsets = parseOffsets(listOf(args.offset));
   const requestWindowMs = parseRequestWindow(args.requestWindow === undefined ? undefined : String(args.requestWindow), DEFAULT_REQUEST_WINDOW_MS);
@@ -138,7 +142,7 @@ function settle(args: TraceArgs, io: CliIO) {
     if (io.stdin.isTTY === true) throw new UsageError('no input: give log files or folders, or - to read standard input');
     paths = ['-'];
   }
-  return { instanceId, images, zone, offsets, since, until, paths, requestWindowMs };
+  return { instanceId, images, zone, offsets, since, until, paths, requestWindowMs, oslo };
 }
 
 /**

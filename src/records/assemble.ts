@@ -1,6 +1,7 @@
 /**
  * Physical lines → records. Stitches multi-line records (oslo exception-prefix lines, bare
- * continuation lines, unprefixed tracebacks), keeps unknown lines as plain records, applies the
+ * continuation lines, unprefixed tracebacks), unwraps container logs (CRI, Docker json-file) and
+ * joins the pieces of their long lines, keeps unknown lines as plain records, applies the
  * zone and the host's clock offset, and counts what it saw. Memory stays bounded: one record is
  * held at a time and a record grows by at most `maxContinuationLines` lines.
  */
@@ -8,6 +9,8 @@ import { emptyRecord, type LogRecord, type RecordFormat, type SourceRef } from '
 import type { LineBlock } from '../sources/source.js';
 import { parseLine, type ParsedLine } from './line.js';
 import { finishOsloRecord } from './oslo-text.js';
+import { compileOsloLayout, type OsloLayout, type OsloLayoutSpec } from './oslo-layout.js';
+import { parseContainerLine, type ContainerLine } from './container.js';
 import { parseCacheMessage } from './cache-wording.js';
 import { fileClock, parseTimeZone, type TimeZone } from './time.js';
 
@@ -20,6 +23,8 @@ export interface ParseOptions {
   maxContinuationLines?: number;
   /** Anchors the year of RFC 3164 syslog times until a dated record is seen (default: now). */
   referenceTime?: number;
+  /** The site's own oslo.log format strings (src/records/oslo-layout.ts); plain data, compiled once. */
+  oslo?: OsloLayoutSpec;
 }
 
 export interface RecordOrigin {
@@ -69,6 +74,13 @@ export class RecordAssembler {
   private inTraceback = false;
   /** Lines the pending record gained after its first. */
   private extra = 0;
+  private readonly layout: OsloLayout | null;
+  /** The last container line was a piece of a longer line: the next one continues it. */
+  private partial = false;
+  /** Where the pending record's last line went, for the pieces that continue it. */
+  private lastText: 'message' | 'traceback' = 'message';
+  /** The container wrapper of the line being pushed, if any. */
+  private wrapper: ContainerLine | null = null;
 
   constructor(private readonly origin: RecordOrigin, opts: ParseOptions = {}) {
     // One file's records: wall times of a fall-back hour are resolved in its order.
@@ -76,14 +88,26 @@ export class RecordAssembler {
     this.offsets = opts.offsets && opts.offsets.size > 0 ? opts.offsets : undefined;
     this.maxExtra = Math.max(0, opts.maxContinuationLines ?? DEFAULT_MAX_CONTINUATION_LINES);
     this.reference = opts.referenceTime ?? Date.now();
+    this.layout = compileOsloLayout(opts.oslo);
   }
 
   /** Feeds one physical line (no newline); returns the previous record if this line completed it. */
   push(raw: string, lineNo: number): LogRecord | null {
     this.stats.lines++;
-    const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
+    let line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
+    const wrapper = parseContainerLine(line);
+    const continues = this.partial;
+    this.partial = wrapper?.partial ?? false;
+    this.wrapper = wrapper;
+    if (wrapper !== null) {
+      if (continues && this.pending !== null) {
+        this.addPiece(wrapper.text);
+        return null;
+      }
+      line = wrapper.text;
+    }
     const source: SourceRef = { file: this.origin.file, line: lineNo, lines: 1 };
-    const parsed = parseLine(line, this.zone, source, this.reference);
+    const parsed = parseLine(line, this.zone, source, this.reference, this.layout);
     if (parsed === null) return this.pushUnknown(line, source);
     if (parsed.kind === 'exception') return this.pushException(parsed, source);
     if (parsed.kind === 'syslog-bare' && this.continuesSyslogRecord(parsed.record)) {
@@ -106,6 +130,12 @@ export class RecordAssembler {
   }
 
   private start(rec: LogRecord, open: boolean): void {
+    const w = this.wrapper;
+    if (w !== null && rec.time === null && w.time !== null) {
+      rec.time = w.time;
+      rec.timeText = w.timeText;
+    }
+    this.lastText = rec.traceback.length > 0 ? 'traceback' : 'message';
     this.pending = rec;
     this.open = open;
     this.inTraceback = false;
@@ -120,7 +150,7 @@ export class RecordAssembler {
         this.stats.cutRecords++;
         return;
       }
-      const inner = parseLine(text, this.zone, this.pending.source, this.reference);
+      const inner = parseLine(text, this.zone, this.pending.source, this.reference, this.layout);
       if (inner?.kind === 'exception') this.addTraceback(inner.tracebackLine, 0, inner.record.instanceId);
       else this.addBare(text, 0);
     }
@@ -167,8 +197,17 @@ export class RecordAssembler {
     return done;
   }
 
+  /** A further piece of a long container-wrapped line: joined to the text its first piece went to. */
+  private addPiece(text: string): void {
+    const p = this.pending as LogRecord;
+    if (this.lastText === 'traceback' && p.traceback.length > 0) p.traceback[p.traceback.length - 1] += text;
+    else p.message += text;
+    p.source.lines++;
+  }
+
   private addTraceback(text: string, physical: number, instanceId: string | null): void {
     const p = this.pending as LogRecord;
+    this.lastText = 'traceback';
     p.traceback.push(text);
     p.source.lines += physical;
     // Once a traceback has begun, bare lines after it continue the traceback, not the message.
@@ -182,9 +221,11 @@ export class RecordAssembler {
     const p = this.pending as LogRecord;
     if (this.inTraceback || text.startsWith(TRACEBACK_START)) {
       this.inTraceback = true;
+      this.lastText = 'traceback';
       p.traceback.push(text);
       this.stats.tracebackLines++;
     } else {
+      this.lastText = 'message';
       p.message += '\n' + text;
       this.stats.continuationLines++;
     }
