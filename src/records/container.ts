@@ -7,7 +7,7 @@
  * Only the wrapper is read here; the line inside is parsed by the other formats, and the pieces
  * of a long line are joined by the assembler (src/records/assemble.ts).
  */
-import { isDigit, looksLikeDateTime, readDateTime, toEpoch, UTC } from './time.js';
+import { isDigit, looksLikeDateTime, readDateTime, toEpoch, UTC, type ParsedDateTime } from './time.js';
 
 export interface ContainerLine {
   kind: 'cri' | 'docker';
@@ -24,6 +24,22 @@ export interface ContainerLine {
 const SPACE = 32;
 const DOCKER_HEAD = '{"log":"';
 
+/**
+ * An RFC 3339 time as Go's RFC3339Nano writes it: trailing zeros of the fraction are dropped
+ * (`.5Z` is 500 ms, where oslo's `.5` would be 5 ms).
+ */
+function readNanoTime(text: string): ParsedDateTime {
+  const p = readDateTime(text, 0, true);
+  const c = text.charCodeAt(19);
+  if (c !== 46 /* . */) return p;
+  let end = 20;
+  while (isDigit(text.charCodeAt(end))) end++;
+  const digits = end - 20;
+  if (digits === 0 || digits >= 3) return p;
+  const ms = Number(text.slice(20, end));
+  return { ...p, wallMs: p.wallMs - ms + ms * (digits === 1 ? 100 : 10) };
+}
+
 /** Reads `stdout `/`stderr ` at `i`; returns the index after the space, or -1. */
 function readStream(line: string, i: number): number {
   return (line.startsWith('stdout', i) || line.startsWith('stderr', i)) && line.charCodeAt(i + 6) === SPACE ? i + 7 : -1;
@@ -32,7 +48,7 @@ function readStream(line: string, i: number): number {
 /** A CRI line, or null when the line is none. */
 export function parseCriLine(line: string): ContainerLine | null {
   if (!isDigit(line.charCodeAt(0)) || !looksLikeDateTime(line, 0) || line.charCodeAt(10) !== 84 /* T */) return null;
-  const p = readDateTime(line, 0, true);
+  const p = readNanoTime(line);
   if (p.offsetMs === null || line.charCodeAt(p.end) !== SPACE) return null;
   const tagStart = readStream(line, p.end + 1);
   if (tagStart === -1) return null;
@@ -70,7 +86,7 @@ export function parseDockerLine(line: string): ContainerLine | null {
   const partial = !log.endsWith('\n');
   return {
     kind: 'docker',
-    time: looksLikeDateTime(timeText, 0) ? toEpoch(readDateTime(timeText, 0, true), UTC) : null,
+    time: looksLikeDateTime(timeText, 0) ? toEpoch(readNanoTime(timeText), UTC) : null,
     timeText,
     stream: typeof stream === 'string' ? stream : '',
     text: partial ? log : log.slice(0, log.endsWith('\r\n') ? -2 : -1),

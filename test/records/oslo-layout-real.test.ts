@@ -6,30 +6,14 @@
  * file and wrapped as a container runtime stores it (CRI, Docker json-file, long lines in pieces).
  */
 import t, { type Test } from 'tap';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { RecordAssembler, assembleLines, readOsloConfig, type LogRecord, type OsloLayoutSpec } from '../../src/records/index.js';
+import { RecordAssembler, assembleLines, type LogRecord, type OsloLayoutSpec } from '../../src/records/index.js';
+import { writeLayout, type Call, type Layout } from './oslo-layout-writer.js';
 import { wrapCri, wrapDocker } from './container-writer.js';
 
-const PYTHON = '/usr/bin/python3';
-const WRITER = join(import.meta.dirname, 'oslo_layout_writer.py');
 const INSTANCE = '9a5c0bd0-8d0e-4f46-9a4e-3f8b7a1c2d11';
 const REQ = 'req-11111111-2222-4333-8444-555555555555';
 const GREQ = 'req-aaaaaaaa-2222-4333-8444-555555555555';
 const HOST = 'cp-7.example.org';
-
-interface Call { level: string; name: string; ms: number; pid: number; message: string; exc: boolean }
-type Layout = 'operator' | 'hostname' | 'nomsecs';
-
-export function writeLayout(layout: Layout, dir: string): { lines: string[]; calls: Call[]; spec: OsloLayoutSpec; conf: string } {
-  execFileSync(PYTHON, [WRITER, layout, dir], { env: { ...process.env, TZ: 'UTC' }, stdio: ['ignore', 'ignore', 'pipe'] });
-  const lines = readFileSync(join(dir, 'nova.log'), 'utf8').split('\n');
-  if (lines[lines.length - 1] === '') lines.pop();
-  const calls = readFileSync(join(dir, 'text.manifest.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Call);
-  const conf = join(dir, 'nova.conf');
-  return { lines, calls, spec: readOsloConfig(readFileSync(conf, 'utf8')), conf };
-}
 
 function parse(lines: string[], spec: OsloLayoutSpec | undefined): { records: LogRecord[]; assembler: RecordAssembler } {
   const assembler = new RecordAssembler({ file: 'nova.log', host: 'cp-1', service: 'nova-compute' }, spec ? { oslo: spec } : {});

@@ -1,0 +1,102 @@
+/** The layout compiler, the nova.conf reader, the container wrappers and the record-start test, row by row. */
+import t from 'tap';
+import {
+  OsloFormatError, OsloLayout, OSLO_FIELDS, compileOsloLayout, parseContainerLine, readOsloConfig, recordStartTest, isRecordStart,
+} from '../../src/records/index.js';
+import { podLogName } from '../../src/sources/names.js';
+
+t.test('every field of the table compiles and a sample line reads back', async (t) => {
+  for (const key of Object.keys(OSLO_FIELDS)) {
+    if (key === 'message') continue;
+    t.doesNotThrow(() => new OsloLayout({ context: `%(asctime)s <%(${key})s> %(message)s` }), key);
+  }
+  const layout = new OsloLayout({ context: '%(isotime)s %(hostname)s %(process)5d %(levelname)-8s %(name)s [%(request_id)s %(user)s %(project_id)s] %(instance)s%(message)s' });
+  const line = layout.parse('2026-04-14T10:42:57.072+02:00 cp-2   412 WARNING  nova.x [req-1 u1 p1] [instance: 9A5C0BD0-8D0E-4F46-9A4E-3F8B7A1C2D11] hi there');
+  t.equal(line?.kind, 'record');
+  const r = line!.record;
+  t.same([r.time, r.host, r.pid, r.level, r.logger, r.requestId, r.user, r.project, r.instanceId, r.message],
+    [Date.parse('2026-04-14T08:42:57.072Z'), 'cp-2', 412, 'warn', 'nova.x', 'req-1', 'u1', 'p1', '9a5c0bd0-8d0e-4f46-9a4e-3f8b7a1c2d11', 'hi there']);
+  t.equal(r.timeText, '2026-04-14T10:42:57.072+02:00');
+  t.equal(layout.parse('2026-04-14T10:42:57.072+02:00 cp-2 412 BOGUS nova.x [req-1 u p] hi'), null, 'a levelname must be a level');
+  t.equal(layout.parse('  File "x.py", line 3'), null);
+  const created = new OsloLayout({ context: '%(created)f %(levelname)s %(message)s' }).parse('1712345678.250000 INFO hi');
+  t.equal(created?.record.time, 1712345678250);
+});
+
+t.test('unknown fields are skipped with a bounded pattern; numbers as numbers', async (t) => {
+  const layout = new OsloLayout({ context: '%(asctime)s %(flavor)s %(count)d %(levelname)s %(message)s' });
+  t.same(layout.unknownFields.map((u) => u.field), ['flavor', 'count']);
+  t.equal(layout.parse('2026-04-14 10:42:57 m1.small 42 INFO booted')?.record.message, 'booted');
+  t.equal(layout.parse('2026-04-14 10:42:57 m1.small x INFO booted'), null);
+  t.equal(layout.parse(`2026-04-14 10:42:57 ${'y'.repeat(300)} 42 INFO booted`), null, 'at most 256 characters');
+});
+
+t.test('format errors name the option and the field', async (t) => {
+  t.throws(() => new OsloLayout({ context: '%(asctime)s %(levelname) %(message)s' }), new OsloFormatError('logging_context_format_string: %(levelname) at character 13 has no conversion type (write it %(levelname)s)'));
+  t.throws(() => new OsloLayout({ default: '%(asctime)s %(message)s %' }), /logging_default_format_string: "%" at character 25 names no field/);
+  t.throws(() => new OsloLayout({ exceptionPrefix: '%(asctime' }, { exceptionPrefix: '--x' }), /^--x: /);
+  t.equal(compileOsloLayout(undefined), null);
+  t.equal(compileOsloLayout({ exceptionPrefix: '' }), null);
+  const spec = { context: '%(asctime)s 100%% %(levelname)s %(message)s' };
+  t.equal(compileOsloLayout(spec), compileOsloLayout({ ...spec }), 'compiled once');
+  t.equal(compileOsloLayout(spec)?.parse('2026-04-14 10:42:57 100% INFO ok')?.record.message, 'ok', '%% is a literal %');
+});
+
+t.test('nova.conf is read as oslo.config reads it', async (t) => {
+  const spec = readOsloConfig([
+    '# comment', '[DEFAULT]', 'fmt_head = %(asctime)s.%(msecs)03d', 'logging_context_format_string = "$fmt_head ${fmt_head} $$5 \\$6 $unknown',
+    '  %(levelname)s %(message)s"', '', 'logging_default_format_string: first', 'logging_default_format_string = last',
+    '[libvirt]', 'logging_exception_prefix = not in DEFAULT', 'novalue',
+  ].join('\n'));
+  // Quotes go only when the first line's value both begins and ends with one (iniparser).
+  t.equal(spec.context, '"%(asctime)s.%(msecs)03d %(asctime)s.%(msecs)03d $5 $6 $unknown\n%(levelname)s %(message)s"');
+  t.equal(spec.default, 'last');
+  t.equal(readOsloConfig('[DEFAULT]\nlogging_exception_prefix = \'%(asctime)s TRACE \'\n').exceptionPrefix, '%(asctime)s TRACE ');
+  t.equal(spec.exceptionPrefix, undefined);
+});
+
+t.test('container wrappers', async (t) => {
+  t.same(parseContainerLine('2026-04-14T10:42:57.072876123Z stderr P 2026-04-14 10:42'), {
+    kind: 'cri', time: Date.parse('2026-04-14T10:42:57.072Z'), timeText: '2026-04-14T10:42:57.072876123Z', stream: 'stderr', text: '2026-04-14 10:42', partial: true,
+  });
+  t.equal(parseContainerLine('2026-04-14T10:42:57.072876123Z stdout F')?.text, '', 'an empty line');
+  t.equal(parseContainerLine('2026-04-14T10:42:57.072876123Z stdout F:x y')?.text, 'y', 'further tags');
+  t.equal(parseContainerLine('2026-04-14T10:42:57.072876123Z stdout X y'), null);
+  t.equal(parseContainerLine('2026-04-14T10:42:57.072876123Z other F y'), null);
+  t.equal(parseContainerLine('2026-04-14T10:42:57.072 stdout F y'), null, 'no zone: not CRI');
+  t.equal(parseContainerLine('2026-04-14 10:42:57.072 1 INFO nova.x [-] y'), null);
+  const d = parseContainerLine('{"log":"a \\u003cb\\u003e\\r\\n","stream":"stdout","time":"2026-04-14T10:42:57.5Z"}');
+  t.same([d?.text, d?.partial, d?.time, d?.stream], ['a <b>', false, Date.parse('2026-04-14T10:42:57.5Z'), 'stdout']);
+  t.equal(parseContainerLine('2026-04-14T10:42:57.07Z stdout F y')?.time, Date.parse('2026-04-14T10:42:57.070Z'), 'RFC3339Nano drops trailing zeros');
+  t.equal(parseContainerLine('2026-04-14T10:42:57Z stdout F y')?.time, Date.parse('2026-04-14T10:42:57Z'));
+  t.equal(parseContainerLine('{"log":"piece","time":1}')?.partial, true);
+  t.equal(parseContainerLine('{"log":"piece","time":1}')?.time, null);
+  t.equal(parseContainerLine('{"log":1}'), null);
+  t.equal(parseContainerLine('{"log":"broken'), null);
+  t.equal(parseContainerLine('{"msg":"x"}'), null);
+});
+
+t.test('record starts: container-wrapped lines and a layout', async (t) => {
+  t.ok(isRecordStart('2026-04-14T10:42:57.072876123Z stderr F 2026-04-14 10:42:57.072 1 INFO nova.x [-] hi'));
+  t.notOk(isRecordStart('2026-04-14T10:42:57.072876123Z stderr F 2026-04-14 10:42:57.072 1 ERROR nova.x Traceback (most recent call last):'));
+  t.notOk(isRecordStart('{"log":"  File \\"x.py\\"\\n","stream":"stderr","time":"2026-04-14T10:42:57Z"}'));
+  t.ok(isRecordStart('{"log":"{\\"a\\":1}\\n","stream":"stderr","time":"2026-04-14T10:42:57Z"}'));
+  const test = recordStartTest({ context: '%(hostname)s %(asctime)s %(levelname)s [%(request_id)s] %(message)s', exceptionPrefix: '%(hostname)s %(asctime)s TRACE ' });
+  t.equal(recordStartTest(undefined), isRecordStart);
+  t.ok(test('cp-1 2026-04-14 10:42:57 INFO [-] hi'));
+  t.notOk(test('cp-1 2026-04-14 10:42:57 TRACE   File "x"'));
+  t.notOk(isRecordStart('cp-1 2026-04-14 10:42:57 INFO [-] hi'), 'not without the layout');
+  t.ok(test('2026-04-14 10:42:57.072 1 INFO nova.x [-] default layouts still read'));
+  t.ok(test('Mar  2 09:00:09 host nova-compute[1]: cp-1 2026-04-14 10:42:57 INFO [req-1] hi'), 'inside syslog');
+  t.notOk(test('Mar  2 09:00:09 host nova-compute[1]: cp-1 2026-04-14 10:42:57 TRACE x'));
+  t.ok(test('\x1b[01;35mcp-1 2026-04-14 10:42:57 INFO [-] hi\x1b[00m'));
+});
+
+t.test('kubelet log paths name the pod and container', async (t) => {
+  t.same(podLogName('/var/log/pods/openstack_nova-compute-x7k2p_0b1e2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d/nova-compute/0.log'), { pod: 'nova-compute-x7k2p', container: 'nova-compute' });
+  t.same(podLogName('/var/log/pods/openstack_nova-compute-x7k2p_0b1e2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d/nova-compute/0.log.20260414-104257.gz')?.pod, 'nova-compute-x7k2p');
+  t.same(podLogName(`/var/log/containers/nova-api-5d9f_openstack_nova-osapi-${'c'.repeat(64)}.log`), { pod: 'nova-api-5d9f', container: 'nova-osapi' });
+  t.equal(podLogName('/var/log/nova/0.log'), null);
+  t.equal(podLogName('0.log'), null);
+  t.equal(podLogName('/var/log/nova/nova-compute.log'), null);
+});
