@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
 import { discoverSources } from '../sources/discover.js';
-import { serviceFromFileName } from '../sources/names.js';
+import { podLogName, serviceFromFileName } from '../sources/names.js';
 import { readSourceChunks } from '../sources/read.js';
 import { SourceReport } from '../sources/report.js';
 import type { SourceFile, SourceWarning } from '../sources/source.js';
@@ -187,9 +187,10 @@ function followInputs(paths: readonly string[], io: CliIO, signal: AbortSignal, 
 
 async function* followed(files: readonly string[], signal: AbortSignal, fromEnd: boolean, warn: (w: SourceWarning) => void): AsyncGenerator<FilterInput> {
   const { followFiles } = await import('../sources/follow.js');
-  const sources = new Map(files.map((file): [string, SourceFile] => [file, {
-    path: file, display: file, host: null, service: serviceFromFileName(path.basename(file)), gzip: false, size: null,
-  }]));
+  const sources = new Map(files.map((file): [string, SourceFile] => {
+    const pod = podLogName(path.resolve(file));
+    return [file, { path: file, display: file, host: pod?.pod ?? null, service: pod?.container ?? serviceFromFileName(path.basename(file)), gzip: false, size: null }];
+  }));
   for await (const event of followFiles(files, { signal, fromEnd })) {
     const source = sources.get(event.path)!;
     if (event.kind === 'data') yield { kind: 'data', source, chunk: event.chunk };
