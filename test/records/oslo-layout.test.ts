@@ -100,3 +100,43 @@ t.test('kubelet log paths name the pod and container', async (t) => {
   t.equal(podLogName('0.log'), null);
   t.equal(podLogName('/var/log/nova/nova-compute.log'), null);
 });
+
+t.test('the scanner finds a layout record glued to damage, host name first', async (t) => {
+  const { Scanner } = await import('../../src/sources/scanner.js');
+  const test = recordStartTest({ context: '%(hostname)s %(asctime)s %(levelname)s [%(request_id)s] %(message)s' });
+  const records: string[] = [];
+  const warnings: string[] = [];
+  const scanner = new Scanner({
+    isRecordStart: test, needles: ['id-7'], file: 'x.log',
+    onRecord: (r) => records.push(r.lines.join('\n')), onWarning: (w) => warnings.push(w.kind),
+  });
+  scanner.push(Buffer.concat([
+    Buffer.from('cp-1 2026-04-14 10:42:57 INFO [-] before\ncp-1 2026-04-14 10:42:58 INFO [-] torn'),
+    Buffer.alloc(600),
+    Buffer.from('cp-1 2026-04-14 10:43:10 ERROR [req-1] id-7 failed\n  File "x.py"\ncp-1 2026-04-14 10:43:11 INFO [-] after\n'),
+  ]));
+  scanner.end();
+  t.same(records, ['cp-1 2026-04-14 10:43:10 ERROR [req-1] id-7 failed\n  File "x.py"'], 'found whole, from its host name');
+  t.same(warnings, ['damaged']);
+});
+
+t.test('assembler: a traceback line in pieces, a piece left open', async (t) => {
+  const { RecordAssembler, assembleLines } = await import('../../src/records/index.js');
+  const long = 'y'.repeat(30);
+  const lines = [
+    '2026-04-14T10:42:57.1Z stderr F 2026-04-14 10:42:57.100 1 ERROR nova.x [req-1 u p] failed',
+    '2026-04-14T10:42:57.2Z stderr F 2026-04-14 10:42:57.100 1 ERROR nova.x Traceback (most recent call last):',
+    `2026-04-14T10:42:57.3Z stderr P 2026-04-14 10:42:57.100 1 ERROR nova.x ValueError: ${long.slice(0, 10)}`,
+    `2026-04-14T10:42:57.4Z stderr F ${long.slice(10)}`,
+    '2026-04-14T10:42:57.5Z stdout P plain text from the container, cut',
+    'a line of another shape',
+    '2026-04-14T10:42:57.6Z stdout F plain again',
+  ];
+  const records = assembleLines(new RecordAssembler({ file: 'c.log', host: 'pod-1', service: 'nova' }), lines);
+  t.equal(records.length, 1, 'bare lines after an oslo record continue it, wrapped or not');
+  t.same(records[0]?.traceback, ['Traceback (most recent call last):', `ValueError: ${long}`, 'plain text from the container, cut', 'a line of another shape', 'plain again']);
+  t.equal(records[0]?.source.lines, 7);
+  const plain = assembleLines(new RecordAssembler({ file: 'c.log', host: 'pod-1', service: 'nova' }), ['2026-04-14T10:42:57.5Z stdout F hello']);
+  t.equal(plain[0]?.time, Date.parse('2026-04-14T10:42:57.500Z'), 'the wrapper time for a line without one');
+  t.equal(plain[0]?.message, 'hello');
+});
