@@ -81,6 +81,8 @@ export class RecordAssembler {
   private lastText: 'message' | 'traceback' = 'message';
   /** The container wrapper of the line being pushed, if any. */
   private wrapper: ContainerLine | null = null;
+  /** The pending record began with the first piece of a long container-wrapped line. */
+  private headPiece = false;
 
   constructor(private readonly origin: RecordOrigin, opts: ParseOptions = {}) {
     // One file's records: wall times of a fall-back hour are resolved in its order.
@@ -102,6 +104,7 @@ export class RecordAssembler {
     if (wrapper !== null) {
       if (continues && this.pending !== null) {
         this.addPiece(wrapper.text);
+        if (!wrapper.partial) this.lastPiece();
         return null;
       }
       line = wrapper.text;
@@ -136,6 +139,7 @@ export class RecordAssembler {
       rec.timeText = w.timeText;
     }
     this.lastText = rec.traceback.length > 0 ? 'traceback' : 'message';
+    this.headPiece = w?.partial === true;
     this.pending = rec;
     this.open = open;
     this.inTraceback = false;
@@ -203,6 +207,25 @@ export class RecordAssembler {
     if (this.lastText === 'traceback' && p.traceback.length > 0) p.traceback[p.traceback.length - 1] += text;
     else p.message += text;
     p.source.lines++;
+  }
+
+  /**
+   * The last piece of a long line that began a record: a JSON line (oslo.log's JSONFormatter, a
+   * long traceback in it) reads only once whole, so a plain record that begins with `{` is read again.
+   */
+  private lastPiece(): void {
+    const p = this.pending as LogRecord;
+    if (!this.headPiece || p.format !== 'plain' || p.message.charCodeAt(0) !== 123 /* { */) return;
+    const parsed = parseLine(p.message, this.zone, p.source, this.reference, this.layout);
+    if (parsed?.kind !== 'record') return;
+    this.stats.plainLines--;
+    const rec = parsed.record;
+    if (rec.time === null) {
+      // The time of the line's first piece, as a record of one piece gets.
+      rec.time = p.time;
+      rec.timeText = p.timeText;
+    }
+    this.start(rec, parsed.open);
   }
 
   private addTraceback(text: string, physical: number, instanceId: string | null): void {

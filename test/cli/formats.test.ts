@@ -44,6 +44,10 @@ t.test('trace: the large operator layout from nova.conf, in CRI and Docker pod l
   t.equal(long.length, 2);
   t.ok(long.every((l) => l.message.length === 'Long line  end'.length + 40000 && l.source.lines === 3), 'pieces joined');
 
+  // The search pool's workers compile the layout from the same plain data: the same answer.
+  const pooled = await runMain([INSTANCE, pods, containers, '--json', '--oslo-config', conf], { env: { INSTANCE_TRACE_WORKERS: '2' } });
+  t.equal(pooled.stdout, r.stdout, 'the same records with two searchers');
+
   // Through the built CLI too, with the format given as flags.
   const spawned = spawnCli([INSTANCE, pods, '--summary', '--oslo-format', '%(asctime)s.%(msecs)03d %(levelname)s %(name)s [%(request_id)s g%(global_request_id)s %(user_identity)s] %(instance)s%(message)s', '--oslo-exception-prefix', '%(asctime)s.%(msecs)03d TRACE %(name)s %(instance)s']);
   t.equal(spawned.status, 0, spawned.stderr);
@@ -80,6 +84,7 @@ t.test('format errors: one line, exit 2; unknown fields are a note', async (t) =
     [['--oslo-exception-prefix', '%()s'], /bad --oslo-exception-prefix: %\(\) at character 1 names no field/],
     [['--oslo-config', path.join(dir, 'nova.conf')], /bad .*nova\.conf: logging_context_format_string: %\(levelname\) at character 13 has no conversion type/],
     [['--oslo-config', path.join(dir, 'missing.conf')], /cannot read --oslo-config .*missing\.conf: no such file/],
+    [['--oslo-config', dir], /cannot read --oslo-config .*: a folder, not a file/],
   ];
   for (const [flags, message] of cases) {
     for (const argv of [[INSTANCE, log, ...flags], ['filter', '-i', INSTANCE, log, ...flags]]) {

@@ -6,6 +6,9 @@
  * file and wrapped as a container runtime stores it (CRI, Docker json-file, long lines in pieces).
  */
 import t, { type Test } from 'tap';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { RecordAssembler, assembleLines, type LogRecord, type OsloLayoutSpec } from '../../src/records/index.js';
 import { writeLayout, type Call, type Layout } from './oslo-layout-writer.js';
 import { wrapCri, wrapDocker } from './container-writer.js';
@@ -73,3 +76,19 @@ for (const layout of ['operator', 'hostname', 'nomsecs'] as const) {
     t.notSame(wrong.map((r) => [r.globalRequestId, r.user, r.host, r.traceback.length]), plain.records.map((r) => [r.globalRequestId, r.user, r.host, r.traceback.length]));
   });
 }
+
+t.test("oslo.log's JSONFormatter in Docker json-file and CRI, every line in pieces", async (t) => {
+  const dir = t.testdir();
+  execFileSync('/usr/bin/python3', [join(import.meta.dirname, 'oslo_writer.py'), 'json', dir], { env: { ...process.env, TZ: 'UTC' }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const lines = readFileSync(join(dir, 'nova.json'), 'utf8').trimEnd().split('\n');
+  const plain = parse(lines, undefined).records;
+  t.equal(plain.length, 9);
+  for (const [name, wrapped] of [['docker', wrapDocker(lines, 0, 'stdout', 100)], ['cri', wrapCri(lines, 0, 'stdout', 100)]] as const) {
+    const { records, assembler } = parse(wrapped, undefined);
+    t.equal(records.length, plain.length, `${name}: one record per line`);
+    t.same(records.map((r) => [r.format, r.time, r.message, r.traceback, r.requestId, r.instanceId]),
+      plain.map((r) => [r.format, r.time, r.message, r.traceback, r.requestId, r.instanceId]), `${name}: as unwrapped`);
+    t.equal(records.reduce((n, r) => n + r.source.lines, 0), wrapped.length);
+    t.equal(assembler.stats.plainLines, 0);
+  }
+});
