@@ -12,6 +12,8 @@ import { looksLikeJsonObject } from './json-line.js';
 import { looksLikeSyslogContinuation, mayBeSyslog, parseSyslogHeader } from './syslog.js';
 import { isDigit } from './time.js';
 
+const JSON_HEAD = /^\s*\{"/;
+
 /** True when the inner text of a syslog line begins a record (anything but an exception-prefix line). */
 function syslogStartsRecord(line: string, layout: OsloLayout | null): boolean | null {
   const h = parseSyslogHeader(line, undefined, 0);
@@ -32,7 +34,8 @@ function startsRecord(line: string, layout: OsloLayout | null): boolean {
   const c = line.charCodeAt(0);
   if (c === 123 /* { */ || isDigit(c)) {
     const wrapped = parseContainerLine(line);
-    if (wrapped !== null) return startsRecord(wrapped.text, layout);
+    // The first piece of a long JSON line has no closing brace yet.
+    if (wrapped !== null) return startsRecord(wrapped.text, layout) || (wrapped.partial && JSON_HEAD.test(wrapped.text));
   }
   if (layout !== null) {
     const kind = layout.kind(line);
