@@ -11,7 +11,7 @@
  */
 import { emptyRecord, type LogRecord, type SourceRef } from './record.js';
 import { levelFromUpperWord } from './levels.js';
-import { nullIfDash, readInstanceTag, stripAnsi, type OsloLine } from './oslo-text.js';
+import { nullIfDash, osloLineKind, readInstanceTag, stripAnsi, type OsloLine } from './oslo-text.js';
 import { looksLikeDateTime, readDateTime, toEpoch, UTC, type TimeZone } from './time.js';
 
 export interface OsloLayoutSpec {
@@ -79,7 +79,8 @@ export const OSLO_FIELDS: Readonly<Record<string, OsloField>> = {
   funcName: { pattern: WORD, fact: null },
   lineno: { pattern: DIGITS, fact: null },
   hostname: { pattern: '[A-Za-z0-9][A-Za-z0-9._-]*', fact: 'host' },
-  request_id: { pattern: `${REQUEST_ID}|None|-`, fact: 'requestId' },
+  // oslo.log uses the context format only for a record with a request id, always `req-<uuid>`.
+  request_id: { pattern: REQUEST_ID, fact: 'requestId' },
   global_request_id: { pattern: `(?:${REQUEST_ID}|None|-)?`, fact: 'globalRequestId' },
   user_identity: { pattern: '[^\\]\\n]{0,512}?', fact: 'userIdentity' },
   user: { pattern: BLOCK_WORD, fact: 'user' },
@@ -255,7 +256,9 @@ export class OsloLayout {
       if (m !== null && levelOk(m, format)) return { kind: 'record', format, m };
     }
     const format = this.#exception;
-    if (format === null) return null;
+    // A record of another release's layout (a host not yet reconfigured) often begins like an
+    // exception prefix (`… ERROR nova.compute.manager [req-…`): the built-in parser's record.
+    if (format === null || osloLineKind(line) === 'record') return null;
     const m = format.regex.exec(line);
     return m !== null && levelOk(m, format) ? { kind: 'exception', format, m } : null;
   }

@@ -83,13 +83,13 @@ t.test('record starts: container-wrapped lines and a layout', async (t) => {
   t.ok(isRecordStart('{"log":"{\\"a\\":1}\\n","stream":"stderr","time":"2026-04-14T10:42:57Z"}'));
   const test = recordStartTest({ context: '%(hostname)s %(asctime)s %(levelname)s [%(request_id)s] %(message)s', exceptionPrefix: '%(hostname)s %(asctime)s TRACE ' });
   t.equal(recordStartTest(undefined), isRecordStart);
-  t.ok(test('cp-1 2026-04-14 10:42:57 INFO [-] hi'));
+  t.ok(test('cp-1 2026-04-14 10:42:57 INFO [req-2] hi'));
   t.notOk(test('cp-1 2026-04-14 10:42:57 TRACE   File "x"'));
-  t.notOk(isRecordStart('cp-1 2026-04-14 10:42:57 INFO [-] hi'), 'not without the layout');
+  t.notOk(isRecordStart('cp-1 2026-04-14 10:42:57 INFO [req-2] hi'), 'not without the layout');
   t.ok(test('2026-04-14 10:42:57.072 1 INFO nova.x [-] default layouts still read'));
   t.ok(test('Mar  2 09:00:09 host nova-compute[1]: cp-1 2026-04-14 10:42:57 INFO [req-1] hi'), 'inside syslog');
   t.notOk(test('Mar  2 09:00:09 host nova-compute[1]: cp-1 2026-04-14 10:42:57 TRACE x'));
-  t.ok(test('\x1b[01;35mcp-1 2026-04-14 10:42:57 INFO [-] hi\x1b[00m'));
+  t.ok(test('\x1b[01;35mcp-1 2026-04-14 10:42:57 INFO [req-2] hi\x1b[00m'));
 });
 
 t.test('kubelet log paths name the pod and container', async (t) => {
@@ -111,9 +111,9 @@ t.test('the scanner finds a layout record glued to damage, host name first', asy
     onRecord: (r) => records.push(r.lines.join('\n')), onWarning: (w) => warnings.push(w.kind),
   });
   scanner.push(Buffer.concat([
-    Buffer.from('cp-1 2026-04-14 10:42:57 INFO [-] before\ncp-1 2026-04-14 10:42:58 INFO [-] torn'),
+    Buffer.from('cp-1 2026-04-14 10:42:57 INFO [req-2] before\ncp-1 2026-04-14 10:42:58 INFO [req-2] torn'),
     Buffer.alloc(600),
-    Buffer.from('cp-1 2026-04-14 10:43:10 ERROR [req-1] id-7 failed\n  File "x.py"\ncp-1 2026-04-14 10:43:11 INFO [-] after\n'),
+    Buffer.from('cp-1 2026-04-14 10:43:10 ERROR [req-1] id-7 failed\n  File "x.py"\ncp-1 2026-04-14 10:43:11 INFO [req-2] after\n'),
   ]));
   scanner.end();
   t.same(records, ['cp-1 2026-04-14 10:43:10 ERROR [req-1] id-7 failed\n  File "x.py"'], 'found whole, from its host name');
@@ -139,4 +139,22 @@ t.test('assembler: a traceback line in pieces, a piece left open', async (t) => 
   const plain = assembleLines(new RecordAssembler({ file: 'c.log', host: 'pod-1', service: 'nova' }), ['2026-04-14T10:42:57.5Z stdout F hello']);
   t.equal(plain[0]?.time, Date.parse('2026-04-14T10:42:57.500Z'), 'the wrapper time for a line without one');
   t.equal(plain[0]?.message, 'hello');
+});
+
+t.test("a layout of today's default still reads an older release's lines right", async (t) => {
+  const { RecordAssembler, assembleLines } = await import('../../src/records/index.js');
+  const spec = {
+    context: '%(asctime)s.%(msecs)03d %(process)d %(levelname)s %(name)s [%(global_request_id)s %(request_id)s %(user_identity)s] %(instance)s%(message)s',
+    exceptionPrefix: '%(asctime)s.%(msecs)03d %(process)d ERROR %(name)s %(instance)s',
+  };
+  const lines = [
+    '2017-05-16 01:44:30.406 2968 ERROR nova.compute.manager [req-23d22dbe-ac36-454b-8e74-2c5b03d31e43 u p - - -] [instance: 763bf50e-ad5d-4a7a-a0cd-78c31f94ce24] Instance failed to spawn',
+    '2017-05-16 01:44:30.406 2968 ERROR nova.compute.manager [instance: 763bf50e-ad5d-4a7a-a0cd-78c31f94ce24] Traceback (most recent call last):',
+    '2017-05-16 01:44:31.000 2968 INFO nova.compute.manager [None req-23d22dbe-ac36-454b-8e74-2c5b03d31e43 u p - - -] today',
+  ];
+  const records = assembleLines(new RecordAssembler({ file: 'x', host: null, service: null }, { oslo: spec }), lines);
+  t.equal(records.length, 2, 'the old record is a record, not a traceback line');
+  t.same([records[0]?.requestId, records[0]?.globalRequestId, records[0]?.user], ['req-23d22dbe-ac36-454b-8e74-2c5b03d31e43', null, 'u']);
+  t.same(records[0]?.traceback, ['Traceback (most recent call last):']);
+  t.same([records[1]?.requestId, records[1]?.globalRequestId], ['req-23d22dbe-ac36-454b-8e74-2c5b03d31e43', null]);
 });
