@@ -75,8 +75,8 @@ export class RecordAssembler {
   /** Lines the pending record gained after its first. */
   private extra = 0;
   private readonly layout: OsloLayout | null;
-  /** The last container line was a piece of a longer line: the next one continues it. */
-  private partial = false;
+  /** The stream (stdout, stderr) whose last container line was a piece of a longer line; the next line of it continues it. */
+  private partial: string | null = null;
   /** Where the pending record's last line went, for the pieces that continue it. */
   private lastText: 'message' | 'traceback' = 'message';
   /** The container wrapper of the line being pushed, if any. */
@@ -98,8 +98,9 @@ export class RecordAssembler {
     this.stats.lines++;
     let line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
     const wrapper = parseContainerLine(line);
-    const continues = this.partial;
-    this.partial = wrapper?.partial ?? false;
+    // Runtimes write each stream's pieces in order; a line of the other stream does not continue them.
+    const continues = wrapper !== null && this.partial === wrapper.stream;
+    this.partial = wrapper?.partial === true ? wrapper.stream : null;
     this.wrapper = wrapper;
     if (wrapper !== null) {
       if (continues && this.pending !== null) {

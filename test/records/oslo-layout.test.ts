@@ -158,3 +158,15 @@ t.test("a layout of today's default still reads an older release's lines right",
   t.same(records[0]?.traceback, ['Traceback (most recent call last):']);
   t.same([records[1]?.requestId, records[1]?.globalRequestId], ['req-23d22dbe-ac36-454b-8e74-2c5b03d31e43', null]);
 });
+
+t.test('assembler: pieces continue only their own stream', async (t) => {
+  const { RecordAssembler, assembleLines } = await import('../../src/records/index.js');
+  const records = assembleLines(new RecordAssembler({ file: 'c.log', host: null, service: null }), [
+    '2026-04-14T10:42:57.1Z stdout P {"msg":"from stdout, ',
+    '2026-04-14T10:42:57.2Z stderr F 2026-04-14 10:42:57.200 1 INFO nova.x [-] from stderr',
+    '2026-04-14T10:42:57.3Z stdout F cut"}',
+  ]);
+  t.equal(records.length, 2);
+  t.equal(records[0]?.message, '{"msg":"from stdout, ', 'the piece waits for no other stream');
+  t.equal(records[1]?.message, 'from stderr\ncut"}', 'its tail, alone, is a bare line: it continues the record before it');
+});
