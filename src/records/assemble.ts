@@ -52,6 +52,33 @@ export interface AssemblerStats {
 
 export const DEFAULT_MAX_CONTINUATION_LINES = 10_000;
 
+/** The pending record and the counts as they stood before the first piece of a long line. */
+interface Snapshot {
+  record: LogRecord | null;
+  messageLength: number;
+  tracebackLength: number;
+  lines: number;
+  instanceId: string | null;
+  extra: number;
+  open: boolean;
+  inTraceback: boolean;
+  lastText: 'message' | 'traceback';
+  stats: Pick<AssemblerStats, 'plainLines' | 'continuationLines' | 'tracebackLines' | 'cutRecords'>;
+}
+
+/** A long container-wrapped line whose pieces are arriving. */
+interface OpenPiece {
+  /** Its pieces so far, joined. */
+  text: string;
+  pieces: number;
+  /** The first piece's wrapper (its time) and place. */
+  wrapper: ContainerLine;
+  source: SourceRef;
+  before: Snapshot;
+  /** The first piece began a record (else it went to the pending one). */
+  started: boolean;
+}
+
 const TRACEBACK_START = 'Traceback (most recent call last):';
 
 export function newStats(): AssemblerStats {
@@ -81,8 +108,8 @@ export class RecordAssembler {
   private lastText: 'message' | 'traceback' = 'message';
   /** The container wrapper of the line being pushed, if any. */
   private wrapper: ContainerLine | null = null;
-  /** The pending record began with the first piece of a long container-wrapped line. */
-  private headPiece = false;
+  /** The long container-wrapped line whose pieces are arriving, and how things stood before its first. */
+  private piece: OpenPiece | null = null;
 
   constructor(private readonly origin: RecordOrigin, opts: ParseOptions = {}) {
     // One file's records: wall times of a fall-back hour are resolved in its order.
@@ -101,16 +128,25 @@ export class RecordAssembler {
     // Runtimes write each stream's pieces in order; a line of the other stream does not continue them.
     const continues = wrapper !== null && this.partial === wrapper.stream;
     this.partial = wrapper?.partial === true ? wrapper.stream : null;
-    this.wrapper = wrapper;
-    if (wrapper !== null) {
-      if (continues && this.pending !== null) {
-        this.addPiece(wrapper.text);
-        if (!wrapper.partial) this.lastPiece();
-        return null;
-      }
-      line = wrapper.text;
+    if (wrapper !== null && continues && this.pending !== null && this.piece !== null) {
+      this.addPiece(wrapper.text);
+      return wrapper.partial ? null : this.lastPiece();
     }
+    this.piece = null;
+    this.wrapper = wrapper;
+    if (wrapper !== null) line = wrapper.text;
     const source: SourceRef = { file: this.origin.file, line: lineNo, lines: 1 };
+    if (wrapper?.partial !== true) return this.pushLine(line, source);
+    // The first piece is read at once (its header is there: runtimes cut at 16 KiB); the line is
+    // read again whole at its last piece, from how things stood before it.
+    const before = this.snapshot();
+    const done = this.pushLine(line, source);
+    this.piece = { text: line, pieces: 1, wrapper, source: { ...source }, before, started: this.pending !== before.record };
+    return done;
+  }
+
+  /** One logical line (a physical line, or a container line's joined pieces). */
+  private pushLine(line: string, source: SourceRef): LogRecord | null {
     const parsed = parseLine(line, this.zone, source, this.reference, this.layout);
     if (parsed === null) return this.pushUnknown(line, source);
     if (parsed.kind === 'exception') return this.pushException(parsed, source);
@@ -140,7 +176,6 @@ export class RecordAssembler {
       rec.timeText = w.timeText;
     }
     this.lastText = rec.traceback.length > 0 ? 'traceback' : 'message';
-    this.headPiece = w?.partial === true;
     this.pending = rec;
     this.open = open;
     this.inTraceback = false;
@@ -205,28 +240,52 @@ export class RecordAssembler {
   /** A further piece of a long container-wrapped line: joined to the text its first piece went to. */
   private addPiece(text: string): void {
     const p = this.pending as LogRecord;
+    const piece = this.piece as OpenPiece;
+    piece.text += text;
+    piece.pieces++;
     if (this.lastText === 'traceback' && p.traceback.length > 0) p.traceback[p.traceback.length - 1] += text;
     else p.message += text;
     p.source.lines++;
   }
 
   /**
-   * The last piece of a long line that began a record: a JSON line (oslo.log's JSONFormatter, a
-   * long traceback in it) reads only once whole, so a plain record that begins with `{` is read again.
+   * The last piece of a long line: the line is read again whole, from how things stood before
+   * its first piece (a first piece shorter than its header, a JSON line, read right only whole).
    */
-  private lastPiece(): void {
-    const p = this.pending as LogRecord;
-    if (!this.headPiece || p.format !== 'plain' || p.message.charCodeAt(0) !== 123 /* { */) return;
-    const parsed = parseLine(p.message, this.zone, p.source, this.reference, this.layout);
-    if (parsed?.kind !== 'record') return;
-    this.stats.plainLines--;
-    const rec = parsed.record;
-    if (rec.time === null) {
-      // The time of the line's first piece, as a record of one piece gets.
-      rec.time = p.time;
-      rec.timeText = p.timeText;
+  private lastPiece(): LogRecord | null {
+    const piece = this.piece as OpenPiece;
+    this.piece = null;
+    const b = piece.before;
+    if (piece.started) {
+      this.pending = null; // the record before was completed by the first piece, and stays so
+    } else if (b.record !== null) {
+      const p = b.record;
+      p.message = p.message.slice(0, b.messageLength);
+      p.traceback.length = b.tracebackLength;
+      p.source.lines = b.lines;
+      p.instanceId = b.instanceId;
+      this.pending = p;
+      this.extra = b.extra;
+      this.open = b.open;
+      this.inTraceback = b.inTraceback;
+      this.lastText = b.lastText;
     }
-    this.start(rec, parsed.open);
+    Object.assign(this.stats, b.stats);
+    this.wrapper = piece.wrapper;
+    const done = this.pushLine(piece.text, { ...piece.source });
+    (this.pending as LogRecord).source.lines += piece.pieces - 1;
+    return done;
+  }
+
+  /** How the pending record and the counts stand (to read a long line again at its last piece). */
+  private snapshot(): Snapshot {
+    const p = this.pending;
+    const { plainLines, continuationLines, tracebackLines, cutRecords } = this.stats;
+    return {
+      record: p, messageLength: p?.message.length ?? 0, tracebackLength: p?.traceback.length ?? 0, lines: p?.source.lines ?? 0,
+      instanceId: p?.instanceId ?? null, extra: this.extra, open: this.open, inTraceback: this.inTraceback, lastText: this.lastText,
+      stats: { plainLines, continuationLines, tracebackLines, cutRecords },
+    };
   }
 
   private addTraceback(text: string, physical: number, instanceId: string | null): void {

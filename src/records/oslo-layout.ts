@@ -61,7 +61,8 @@ const UNKNOWN_NUMBER = '-?\\d+(?:\\.\\d+)?';
  * values, and its extras), what it looks like, and what it tells.
  */
 export const OSLO_FIELDS: Readonly<Record<string, OsloField>> = {
-  asctime: { pattern: DATE_TIME, fact: 'asctime' },
+  // log_date_format's default (`%Y-%m-%d %H:%M:%S`), or with a `T`, a fraction, a zone.
+  asctime: { pattern: `${DATE_TIME}(?:Z|[+-]\\d{2}:?\\d{2})?`, fact: 'asctime' },
   msecs: { pattern: '\\d{1,3}', fact: 'msecs' },
   isotime: { pattern: `${DATE_TIME}(?:Z|[+-]\\d{2}:?\\d{2})?`, fact: 'isotime' },
   created: { pattern: '\\d+(?:\\.\\d+)?', fact: 'created' },

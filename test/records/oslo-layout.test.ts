@@ -170,3 +170,9 @@ t.test('assembler: pieces continue only their own stream', async (t) => {
   t.equal(records[0]?.message, '{"msg":"from stdout, ', 'the piece waits for no other stream');
   t.equal(records[1]?.message, 'from stderr\ncut"}', 'its tail, alone, is a bare line: it continues the record before it');
 });
+
+t.test('asctime written with a zone (log_date_format with %z) is read in it', async (t) => {
+  const layout = new OsloLayout({ context: '%(asctime)s %(levelname)s [%(request_id)s] %(message)s' });
+  t.equal(layout.parse('2026-04-14T10:42:57+0200 INFO [req-1] hi')?.record.time, Date.parse('2026-04-14T08:42:57Z'));
+  t.equal(layout.parse('2026-04-14 10:42:57 INFO [req-1] hi', { name: '+01:00', toEpoch: (ms) => ms - 3_600_000 })?.record.time, Date.parse('2026-04-14T09:42:57Z'), 'no zone: --tz');
+});
