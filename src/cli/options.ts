@@ -145,6 +145,13 @@ export function parseRequestWindow(value: string | undefined, fallback: number):
   return ms;
 }
 
+/** Examples for --help as a block: each purpose, then its command line whole (`$0` → instance-trace). */
+export function examplesBlock(examples: ReadonlyArray<readonly [string, string]>): string {
+  const lines = ['Examples:'];
+  for (const [command, description] of examples) lines.push(`  # ${description}`, `  ${command.replaceAll('$0', 'instance-trace')}`);
+  return lines.join('\n');
+}
+
 /** The flags that give a site's own oslo.log layout. */
 export interface OsloLayoutArgs {
   osloFormat?: string;
