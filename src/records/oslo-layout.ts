@@ -170,7 +170,7 @@ function conversionPattern(conv: Conversion, unknown: string[]): { source: strin
   let field = OSLO_FIELDS[conv.key];
   if (field === undefined || !Object.hasOwn(OSLO_FIELDS, conv.key)) {
     unknown.push(conv.key);
-    field = { pattern: 'sra'.includes(conv.type) ? UNKNOWN_TEXT : UNKNOWN_NUMBER, fact: null };
+    field = { pattern: 'srac'.includes(conv.type) ? UNKNOWN_TEXT : UNKNOWN_NUMBER, fact: null };
   }
   const group = `(${field.pattern})`;
   // Python pads to the width with spaces (zeros with the 0 flag, which digits already match).
