@@ -7,17 +7,17 @@ import { describeError } from '../sources/errors.js';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
-import { serviceFromFileName } from '../sources/names.js';
+import { podLogName, serviceFromFileName } from '../sources/names.js';
 import { readSourceChunks } from '../sources/read.js';
 import { SourceReport } from '../sources/report.js';
 import type { SourceFile, SourceWarning } from '../sources/source.js';
 import { isUuid } from '../records/ids.js';
 import type { FilterInput, FilterSink } from '../trace/filter.js';
-import { examplesBlock, listOf, parseIdleFlush, parseOffsets, parseZone, settleFlags, UsageError } from './options.js';
+import { examplesBlock, listOf, OSLO_LAYOUT_OPTIONS, parseIdleFlush, parseOffsets, parseOsloLayout, parseZone, settleFlags, UsageError, type OsloLayoutArgs } from './options.js';
 import { printError, type CliIO } from './io.js';
 import { discoverInputs } from './inputs.js';
 
-export interface FilterArgs {
+export interface FilterArgs extends OsloLayoutArgs {
   instance?: string | string[];
   request?: string | string[];
   paths?: string[];
@@ -56,7 +56,8 @@ export function filterCommand(io: CliIO, setStatus: (status: number) => void): C
         .option('idle-flush', { type: 'string', nargs: 1, default: '300', describe: 'with --follow: ms (or a duration like 2s) an input must be idle before its held record is written' })
         .option('from-end', { type: 'boolean', default: false, describe: 'with --follow: skip what the files hold at start (tail -n0)' })
         .option('tz', { type: 'string', nargs: 1, describe: 'with --json: zone of timestamps written without one (default UTC)' })
-        .option('offset', { type: 'string', nargs: 1, describe: "with --json: correct a host's clock, HOST=±DURATION (repeatable)" });
+        .option('offset', { type: 'string', nargs: 1, describe: "with --json: correct a host's clock, HOST=±DURATION (repeatable)" })
+        .options(OSLO_LAYOUT_OPTIONS);
       // Pipelines are long: each on a line of its own under its purpose, never wrapped mid-pipe.
       return b.epilogue(examplesBlock(FILTER_EXAMPLES)) as unknown as Argv<FilterArgs>;
     },
@@ -85,7 +86,7 @@ export async function runFilterCommand(args: FilterArgs, io: CliIO, signal?: Abo
     enrich: args.enrich,
     json: args.json,
     renderer: createFilterRenderer({ terminal: io.stdout.isTTY === true }),
-    parse: { tz: settings.zone, offsets: settings.offsets },
+    parse: { tz: settings.zone, offsets: settings.offsets, oslo: settings.oslo },
     onWarning: warnNow,
   });
 
@@ -138,6 +139,9 @@ function settle(args: FilterArgs, io: CliIO) {
     throw new UsageError('nothing to filter for: give --instance ID or --request ID (or --enrich)');
   }
   const idleFlushMs = parseIdleFlush(args.idleFlush);
+  const notes: string[] = [];
+  const oslo = parseOsloLayout(args, notes);
+  for (const note of notes) printError(io, `note: ${note}`);
   const zone = parseZone(args.tz);
   const offsets = parseOffsets(listOf(args.offset));
   let paths = (args.paths ?? []).map(String);
@@ -145,7 +149,7 @@ function settle(args: FilterArgs, io: CliIO) {
     if (io.stdin.isTTY === true) throw new UsageError('no input: give log files, or - to read standard input');
     paths = ['-'];
   }
-  return { instances, requests, idleFlushMs, zone, offsets, paths };
+  return { instances, requests, idleFlushMs, zone, offsets, paths, oslo };
 }
 
 const STDIN_SOURCE: SourceFile = { path: '-', display: '-', host: null, service: null, gzip: false, size: null };
@@ -177,9 +181,10 @@ function followInputs(paths: readonly string[], io: CliIO, signal: AbortSignal, 
 
 async function* followed(files: readonly string[], signal: AbortSignal, fromEnd: boolean, warn: (w: SourceWarning) => void): AsyncGenerator<FilterInput> {
   const { followFiles } = await import('../sources/follow.js');
-  const sources = new Map(files.map((file): [string, SourceFile] => [file, {
-    path: file, display: file, host: null, service: serviceFromFileName(path.basename(file)), gzip: false, size: null,
-  }]));
+  const sources = new Map(files.map((file): [string, SourceFile] => {
+    const pod = podLogName(path.resolve(file));
+    return [file, { path: file, display: file, host: pod?.pod ?? null, service: pod?.container ?? serviceFromFileName(path.basename(file)), gzip: false, size: null }];
+  }));
   for await (const event of followFiles(files, { signal, fromEnd })) {
     const source = sources.get(event.path)!;
     if (event.kind === 'data') yield { kind: 'data', source, chunk: event.chunk };

@@ -1,5 +1,7 @@
 /** Turning flag values into what the layers take; each throws a UsageError with a one-line message. */
 import { MAX_DURATION_MS, parseDuration, parseOffsetSpecs, parseTimeZone, looksLikeDateTime, readDateTime, toEpoch, TimeSpecError, type TimeZone } from '../records/time.js';
+import { OSLO_OPTION_NAMES, OsloFormatError, OsloLayout, readOsloConfig, type OsloLayoutSpec } from '../records/index.js';
+import { readFileSync } from 'node:fs';
 import { printError, type CliIO } from './io.js';
 
 /** A mistake in the command line: printed as one line, exit status 2. */
@@ -148,4 +150,70 @@ export function examplesBlock(examples: ReadonlyArray<readonly [string, string]>
   const lines = ['Examples:'];
   for (const [command, description] of examples) lines.push(`  # ${description}`, `  ${command.replaceAll('$0', 'instance-trace')}`);
   return lines.join('\n');
+}
+
+/** The flags that give a site's own oslo.log layout. */
+export interface OsloLayoutArgs {
+  osloFormat?: string;
+  osloDefaultFormat?: string;
+  osloExceptionPrefix?: string;
+  osloConfig?: string;
+}
+
+/** The options of the oslo layout flags (yargs), shared by the trace and the filter. */
+export const OSLO_LAYOUT_OPTIONS = {
+  'oslo-format': { type: 'string', nargs: 1, describe: "the site's logging_context_format_string, in oslo.log's own syntax ('%(asctime)s.%(msecs)03d %(levelname)s %(name)s [%(request_id)s …] %(message)s')" },
+  'oslo-default-format': { type: 'string', nargs: 1, describe: "the site's logging_default_format_string (records without a request)" },
+  'oslo-exception-prefix': { type: 'string', nargs: 1, describe: "the site's logging_exception_prefix (before each traceback line)" },
+  'oslo-config': { type: 'string', nargs: 1, describe: "read those three from the service's config file, e.g. /etc/nova/nova.conf (the flags above win)" },
+} as const;
+
+const FLAG_OF: Readonly<Record<keyof OsloLayoutSpec, keyof OsloLayoutArgs>> = {
+  context: 'osloFormat', default: 'osloDefaultFormat', exceptionPrefix: 'osloExceptionPrefix',
+};
+const FLAG_NAME: Readonly<Record<keyof OsloLayoutSpec, string>> = {
+  context: '--oslo-format', default: '--oslo-default-format', exceptionPrefix: '--oslo-exception-prefix',
+};
+
+/**
+ * The oslo layout the flags give (undefined: none), checked by compiling it once. A format that
+ * cannot be read is a UsageError naming the flag (or config option) and the field; `notes` get a
+ * line for each field that is skipped and for a config file that sets none of the formats.
+ */
+export function parseOsloLayout(args: OsloLayoutArgs, notes: string[]): OsloLayoutSpec | undefined {
+  const spec: OsloLayoutSpec = {};
+  const labels: Partial<Record<keyof OsloLayoutSpec, string>> = {};
+  if (args.osloConfig !== undefined) {
+    const file = String(args.osloConfig);
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'a folder, not a file' : (code ?? (error as Error).message);
+      throw new UsageError(`cannot read --oslo-config ${file}: ${why}`);
+    }
+    const fromFile = readOsloConfig(text);
+    for (const part of Object.keys(fromFile) as Array<keyof OsloLayoutSpec>) {
+      spec[part] = fromFile[part];
+      labels[part] = `${file}: ${OSLO_OPTION_NAMES[part]}`;
+    }
+    if (Object.keys(fromFile).length === 0) notes.push(`--oslo-config ${file} sets no oslo.log format in [DEFAULT]: oslo.log's defaults are read`);
+  }
+  for (const part of Object.keys(FLAG_OF) as Array<keyof OsloLayoutSpec>) {
+    const value = args[FLAG_OF[part]];
+    if (value === undefined) continue;
+    spec[part] = String(value);
+    labels[part] = FLAG_NAME[part];
+  }
+  if (Object.keys(spec).length === 0) return undefined;
+  let layout: OsloLayout;
+  try {
+    layout = new OsloLayout(spec, labels);
+  } catch (error) {
+    if (error instanceof OsloFormatError) throw new UsageError(`bad ${error.message}`);
+    throw error;
+  }
+  for (const { option, field } of layout.unknownFields) notes.push(`${option}: %(${field})s is not a field instance-trace reads; its text is skipped`);
+  return spec;
 }

@@ -16,12 +16,12 @@ import type { TraceSink } from '../trace/sink.js';
 import { TextSink } from '../render/text.js';
 import { JsonSink } from '../render/json.js';
 import { HtmlSink } from '../render/html.js';
-import { colorEnabled, listOf, parseColorMode, parseOffsets, parseRequestWindow, parseTimeBound, parseZone, settleFlags, UsageError } from './options.js';
+import { colorEnabled, listOf, OSLO_LAYOUT_OPTIONS, parseColorMode, parseOffsets, parseOsloLayout, parseRequestWindow, parseTimeBound, parseZone, settleFlags, UsageError, type OsloLayoutArgs } from './options.js';
 import { createProgress } from './progress.js';
 import { printError, type CliIO } from './io.js';
 import { discoverInputs } from './inputs.js';
 
-export interface TraceArgs {
+export interface TraceArgs extends OsloLayoutArgs {
   instanceId: string;
   paths?: string[];
   json: boolean;
@@ -70,7 +70,8 @@ export function traceCommand(io: CliIO, setStatus: (status: number) => void): Co
       .option('requests', { type: 'boolean', default: true, describe: "include the other records of the instance's own requests (--no-requests: don't)" })
       .option('cache', { type: 'boolean', default: true, describe: "include the image cache manager's actions on its base file (--no-cache: don't)" })
       .option('request-window', { type: 'string', nargs: 1, describe: "look for a request's other records only this far from its known times, and for cache lines from this long before the instance's arrival on a host (default 60m; all: read every file whole)" })
-      .option('color', { type: 'string', nargs: 1, describe: 'colour: auto (default; off when not a terminal or NO_COLOR is set), always, never; bare --color: always' }) as unknown as Argv<TraceArgs>,
+      .option('color', { type: 'string', nargs: 1, describe: 'colour: auto (default; off when not a terminal or NO_COLOR is set), always, never; bare --color: always' })
+      .options(OSLO_LAYOUT_OPTIONS) as unknown as Argv<TraceArgs>,
     handler: async (args: ArgumentsCamelCase<TraceArgs>) => {
       setStatus(await runTraceCommand(args, io));
     },
@@ -94,7 +95,7 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
   }
   let instanceId = settings.instanceId;
   if (settings.query !== null) {
-    const resolved = await resolveShortId(settings.query, String(args.instanceId), spooled.sources, { tz: settings.zone, offsets: settings.offsets }, io);
+    const resolved = await resolveShortId(settings.query, String(args.instanceId), spooled.sources, { tz: settings.zone, offsets: settings.offsets, oslo: settings.oslo }, io);
     if (typeof resolved === 'number') {
       await spooled.cleanup();
       return resolved;
@@ -117,7 +118,7 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
       cache: args.cache,
       since: settings.since,
       until: settings.until,
-      parse: { tz: settings.zone, offsets: settings.offsets },
+      parse: { tz: settings.zone, offsets: settings.offsets, oslo: settings.oslo },
       requestWindowMs: settings.requestWindowMs,
       autoOffset: args.autoOffset === true,
       workers: workersFromEnv(io.env),
@@ -201,6 +202,9 @@ function settle(args: TraceArgs, io: CliIO) {
   parseColorMode(args.color);
   if (args.html !== undefined && (args.json || args.summary)) throw new UsageError('--html writes the whole page: it does not combine with --json or --summary');
   if (args.html === '') throw new UsageError('--html needs a file name (or - for standard output)');
+  const notes: string[] = [];
+  const oslo = parseOsloLayout(args, notes);
+  for (const note of notes) printError(io, `note: ${note}`);
   const zone = parseZone(args.tz);
   const offsets = parseOffsets(listOf(args.offset));
   const requestWindowMs = parseRequestWindow(args.requestWindow === undefined ? undefined : String(args.requestWindow), DEFAULT_REQUEST_WINDOW_MS);
@@ -213,7 +217,7 @@ function settle(args: TraceArgs, io: CliIO) {
     if (io.stdin.isTTY === true) throw new UsageError('no input: give log files or folders, or - to read standard input');
     paths = ['-'];
   }
-  return { instanceId, query, images, zone, offsets, since, until, paths, requestWindowMs };
+  return { instanceId, query, images, zone, offsets, since, until, paths, requestWindowMs, oslo };
 }
 
 /**

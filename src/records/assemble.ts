@@ -1,6 +1,7 @@
 /**
  * Physical lines → records. Stitches multi-line records (oslo exception-prefix lines, bare
- * continuation lines, unprefixed tracebacks), keeps unknown lines as plain records, applies the
+ * continuation lines, unprefixed tracebacks), unwraps container logs (CRI, Docker json-file) and
+ * joins the pieces of their long lines, keeps unknown lines as plain records, applies the
  * zone and the host's clock offset, and counts what it saw. Memory stays bounded: one record is
  * held at a time and a record grows by at most `maxContinuationLines` lines.
  */
@@ -8,6 +9,8 @@ import { emptyRecord, type LogRecord, type RecordFormat, type SourceRef } from '
 import type { LineBlock } from '../sources/source.js';
 import { parseLine, type ParsedLine } from './line.js';
 import { finishOsloRecord } from './oslo-text.js';
+import { compileOsloLayout, type OsloLayout, type OsloLayoutSpec } from './oslo-layout.js';
+import { parseContainerLine, type ContainerLine } from './container.js';
 import { parseCacheMessage } from './cache-wording.js';
 import { fileClock, parseTimeZone, type TimeZone } from './time.js';
 
@@ -20,6 +23,8 @@ export interface ParseOptions {
   maxContinuationLines?: number;
   /** Anchors the year of RFC 3164 syslog times until a dated record is seen (default: now). */
   referenceTime?: number;
+  /** The site's own oslo.log format strings (src/records/oslo-layout.ts); plain data, compiled once. */
+  oslo?: OsloLayoutSpec;
 }
 
 export interface RecordOrigin {
@@ -47,6 +52,33 @@ export interface AssemblerStats {
 
 export const DEFAULT_MAX_CONTINUATION_LINES = 10_000;
 
+/** The pending record and the counts as they stood before the first piece of a long line. */
+interface Snapshot {
+  record: LogRecord | null;
+  messageLength: number;
+  tracebackLength: number;
+  lines: number;
+  instanceId: string | null;
+  extra: number;
+  open: boolean;
+  inTraceback: boolean;
+  lastText: 'message' | 'traceback';
+  stats: Pick<AssemblerStats, 'plainLines' | 'continuationLines' | 'tracebackLines' | 'cutRecords'>;
+}
+
+/** A long container-wrapped line whose pieces are arriving. */
+interface OpenPiece {
+  /** Its pieces so far, joined. */
+  text: string;
+  pieces: number;
+  /** The first piece's wrapper (its time) and place. */
+  wrapper: ContainerLine;
+  source: SourceRef;
+  before: Snapshot;
+  /** The first piece began a record (else it went to the pending one). */
+  started: boolean;
+}
+
 const TRACEBACK_START = 'Traceback (most recent call last):';
 
 export function newStats(): AssemblerStats {
@@ -69,6 +101,15 @@ export class RecordAssembler {
   private inTraceback = false;
   /** Lines the pending record gained after its first. */
   private extra = 0;
+  private readonly layout: OsloLayout | null;
+  /** The stream (stdout, stderr) whose last container line was a piece of a longer line; the next line of it continues it. */
+  private partial: string | null = null;
+  /** Where the pending record's last line went, for the pieces that continue it. */
+  private lastText: 'message' | 'traceback' = 'message';
+  /** The container wrapper of the line being pushed, if any. */
+  private wrapper: ContainerLine | null = null;
+  /** The long container-wrapped line whose pieces are arriving, and how things stood before its first. */
+  private piece: OpenPiece | null = null;
 
   constructor(private readonly origin: RecordOrigin, opts: ParseOptions = {}) {
     // One file's records: wall times of a fall-back hour are resolved in its order.
@@ -76,14 +117,37 @@ export class RecordAssembler {
     this.offsets = opts.offsets && opts.offsets.size > 0 ? opts.offsets : undefined;
     this.maxExtra = Math.max(0, opts.maxContinuationLines ?? DEFAULT_MAX_CONTINUATION_LINES);
     this.reference = opts.referenceTime ?? Date.now();
+    this.layout = compileOsloLayout(opts.oslo);
   }
 
   /** Feeds one physical line (no newline); returns the previous record if this line completed it. */
   push(raw: string, lineNo: number): LogRecord | null {
     this.stats.lines++;
-    const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
+    let line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
+    const wrapper = parseContainerLine(line);
+    // Runtimes write each stream's pieces in order; a line of the other stream does not continue them.
+    const continues = wrapper !== null && this.partial === wrapper.stream;
+    this.partial = wrapper?.partial === true ? wrapper.stream : null;
+    if (wrapper !== null && continues && this.pending !== null && this.piece !== null) {
+      this.addPiece(wrapper.text);
+      return wrapper.partial ? null : this.lastPiece();
+    }
+    this.piece = null;
+    this.wrapper = wrapper;
+    if (wrapper !== null) line = wrapper.text;
     const source: SourceRef = { file: this.origin.file, line: lineNo, lines: 1 };
-    const parsed = parseLine(line, this.zone, source, this.reference);
+    if (wrapper?.partial !== true) return this.pushLine(line, source);
+    // The first piece is read at once (its header is there: runtimes cut at 16 KiB); the line is
+    // read again whole at its last piece, from how things stood before it.
+    const before = this.snapshot();
+    const done = this.pushLine(line, source);
+    this.piece = { text: line, pieces: 1, wrapper, source: { ...source }, before, started: this.pending !== before.record };
+    return done;
+  }
+
+  /** One logical line (a physical line, or a container line's joined pieces). */
+  private pushLine(line: string, source: SourceRef): LogRecord | null {
+    const parsed = parseLine(line, this.zone, source, this.reference, this.layout);
     if (parsed === null) return this.pushUnknown(line, source);
     if (parsed.kind === 'exception') return this.pushException(parsed, source);
     if (parsed.kind === 'syslog-bare' && this.continuesSyslogRecord(parsed.record)) {
@@ -106,6 +170,12 @@ export class RecordAssembler {
   }
 
   private start(rec: LogRecord, open: boolean): void {
+    const w = this.wrapper;
+    if (w !== null && rec.time === null && w.time !== null) {
+      rec.time = w.time;
+      rec.timeText = w.timeText;
+    }
+    this.lastText = rec.traceback.length > 0 ? 'traceback' : 'message';
     this.pending = rec;
     this.open = open;
     this.inTraceback = false;
@@ -120,7 +190,7 @@ export class RecordAssembler {
         this.stats.cutRecords++;
         return;
       }
-      const inner = parseLine(text, this.zone, this.pending.source, this.reference);
+      const inner = parseLine(text, this.zone, this.pending.source, this.reference, this.layout);
       if (inner?.kind === 'exception') this.addTraceback(inner.tracebackLine, 0, inner.record.instanceId);
       else this.addBare(text, 0);
     }
@@ -167,8 +237,60 @@ export class RecordAssembler {
     return done;
   }
 
+  /** A further piece of a long container-wrapped line: joined to the text its first piece went to. */
+  private addPiece(text: string): void {
+    const p = this.pending as LogRecord;
+    const piece = this.piece as OpenPiece;
+    piece.text += text;
+    piece.pieces++;
+    if (this.lastText === 'traceback' && p.traceback.length > 0) p.traceback[p.traceback.length - 1] += text;
+    else p.message += text;
+    p.source.lines++;
+  }
+
+  /**
+   * The last piece of a long line: the line is read again whole, from how things stood before
+   * its first piece (a first piece shorter than its header, a JSON line, read right only whole).
+   */
+  private lastPiece(): LogRecord | null {
+    const piece = this.piece as OpenPiece;
+    this.piece = null;
+    const b = piece.before;
+    if (piece.started) {
+      this.pending = null; // the record before was completed by the first piece, and stays so
+    } else if (b.record !== null) {
+      const p = b.record;
+      p.message = p.message.slice(0, b.messageLength);
+      p.traceback.length = b.tracebackLength;
+      p.source.lines = b.lines;
+      p.instanceId = b.instanceId;
+      this.pending = p;
+      this.extra = b.extra;
+      this.open = b.open;
+      this.inTraceback = b.inTraceback;
+      this.lastText = b.lastText;
+    }
+    Object.assign(this.stats, b.stats);
+    this.wrapper = piece.wrapper;
+    const done = this.pushLine(piece.text, { ...piece.source });
+    (this.pending as LogRecord).source.lines += piece.pieces - 1;
+    return done;
+  }
+
+  /** How the pending record and the counts stand (to read a long line again at its last piece). */
+  private snapshot(): Snapshot {
+    const p = this.pending;
+    const { plainLines, continuationLines, tracebackLines, cutRecords } = this.stats;
+    return {
+      record: p, messageLength: p?.message.length ?? 0, tracebackLength: p?.traceback.length ?? 0, lines: p?.source.lines ?? 0,
+      instanceId: p?.instanceId ?? null, extra: this.extra, open: this.open, inTraceback: this.inTraceback, lastText: this.lastText,
+      stats: { plainLines, continuationLines, tracebackLines, cutRecords },
+    };
+  }
+
   private addTraceback(text: string, physical: number, instanceId: string | null): void {
     const p = this.pending as LogRecord;
+    this.lastText = 'traceback';
     p.traceback.push(text);
     p.source.lines += physical;
     // Once a traceback has begun, bare lines after it continue the traceback, not the message.
@@ -182,9 +304,11 @@ export class RecordAssembler {
     const p = this.pending as LogRecord;
     if (this.inTraceback || text.startsWith(TRACEBACK_START)) {
       this.inTraceback = true;
+      this.lastText = 'traceback';
       p.traceback.push(text);
       this.stats.tracebackLines++;
     } else {
+      this.lastText = 'message';
       p.message += '\n' + text;
       this.stats.continuationLines++;
     }

@@ -2,7 +2,12 @@
 export * from './record.js';
 export { RecordAssembler, assembleBlock, assembleLines, newStats, DEFAULT_MAX_CONTINUATION_LINES } from './assemble.js';
 export type { ParseOptions, RecordOrigin, AssemblerStats } from './assemble.js';
-export { isRecordStart } from './detect.js';
+export { isRecordStart, recordStartTest } from './detect.js';
+export { OsloLayout, OsloFormatError, OSLO_FIELDS, OSLO_OPTION_NAMES, compileOsloLayout } from './oslo-layout.js';
+export type { OsloLayoutSpec, OsloField, UnknownOsloField } from './oslo-layout.js';
+export { readOsloConfig } from './oslo-config.js';
+export { parseContainerLine, parseCriLine, parseDockerLine } from './container.js';
+export type { ContainerLine } from './container.js';
 export { parseLine } from './line.js';
 export type { ParsedLine } from './line.js';
 export { parseOsloLine, finishOsloRecord, osloLineKind, applyRequestBlock, stripAnsi } from './oslo-text.js';

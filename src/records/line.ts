@@ -4,6 +4,7 @@
  */
 import { emptyRecord, type LogRecord, type SourceRef } from './record.js';
 import { parseOsloLine, stripAnsi } from './oslo-text.js';
+import type { OsloLayout } from './oslo-layout.js';
 import { parseJsonLine } from './json-line.js';
 import { looksLikeSyslogContinuation, mayBeSyslog, parseSyslogHeader, splitSyslogMessage, type SyslogHeader } from './syslog.js';
 import { isDigit, UTC, type TimeZone } from './time.js';
@@ -32,11 +33,12 @@ export type ParsedLine =
 
 const NO_SOURCE: SourceRef = { file: '', line: 0, lines: 1 };
 
-/** Parses the part of a line after any syslog header. */
-function parseInner(line: string, zone: TimeZone, source: SourceRef): ParsedLine | null {
+/** Parses the part of a line after any syslog header; a site's oslo layout first, when given. */
+function parseInner(line: string, zone: TimeZone, source: SourceRef, layout: OsloLayout | null): ParsedLine | null {
   const c = line.charCodeAt(0);
-  if (isDigit(c) || c === 27) {
-    const o = parseOsloLine(line, zone, source);
+  const custom = layout?.parse(line, zone, source) ?? null;
+  if (custom !== null || isDigit(c) || c === 27) {
+    const o = custom ?? parseOsloLine(line, zone, source);
     if (o === null) return null;
     return o.kind === 'record'
       ? { kind: 'record', record: o.record, open: true, embedded: [] }
@@ -57,9 +59,9 @@ function applySyslog(rec: LogRecord, h: SyslogHeader): void {
   }
 }
 
-function parseSyslogLine(line: string, h: SyslogHeader, zone: TimeZone, source: SourceRef): ParsedLine {
+function parseSyslogLine(line: string, h: SyslogHeader, zone: TimeZone, source: SourceRef, layout: OsloLayout | null): ParsedLine {
   const [first, ...embedded] = splitSyslogMessage(line.slice(h.msgStart));
-  const inner = parseInner(first as string, zone, source);
+  const inner = parseInner(first as string, zone, source, layout);
   if (inner === null) {
     const rec = emptyRecord({ ...source }, first as string);
     applySyslog(rec, h);
@@ -75,20 +77,21 @@ function parseSyslogLine(line: string, h: SyslogHeader, zone: TimeZone, source: 
 
 /**
  * What one physical line is; null when it is none of the known shapes (then it continues the
- * record before it, or is plain text). `referenceMs` anchors RFC 3164's missing year.
+ * record before it, or is plain text). `referenceMs` anchors RFC 3164's missing year; `layout`
+ * is a site's own oslo.log layout, tried before the default ones.
  */
-export function parseLine(raw: string, zone: TimeZone = UTC, source: SourceRef = NO_SOURCE, referenceMs?: number): ParsedLine | null {
+export function parseLine(raw: string, zone: TimeZone = UTC, source: SourceRef = NO_SOURCE, referenceMs?: number, layout: OsloLayout | null = null): ParsedLine | null {
   const line = raw.charCodeAt(0) === 27 ? stripAnsi(raw) : raw;
   const c = line.charCodeAt(0);
   if (isDigit(c)) {
-    const inner = parseInner(line, zone, source);
+    const inner = parseInner(line, zone, source, layout);
     if (inner !== null) return inner;
     const h = parseSyslogHeader(line, zone, referenceMs);
-    return h === null ? null : parseSyslogLine(line, h, zone, source);
+    return h === null ? null : parseSyslogLine(line, h, zone, source, layout);
   }
   if (mayBeSyslog(line)) {
     const h = parseSyslogHeader(line, zone, referenceMs);
-    if (h !== null) return parseSyslogLine(line, h, zone, source);
+    if (h !== null) return parseSyslogLine(line, h, zone, source, layout);
   }
-  return parseInner(line, zone, source);
+  return parseInner(line, zone, source, layout);
 }

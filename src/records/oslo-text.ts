@@ -111,7 +111,8 @@ export function osloLineKind(line: string): OsloLineKind | null {
   return h === null ? null : h.kind;
 }
 
-function nullIfDash(s: string | undefined): string | null {
+/** Null for what oslo writes when a value is absent (`-`, `None`, ''). */
+export function nullIfDash(s: string | undefined): string | null {
   return s === undefined || s === '' || s === '-' || s === 'None' ? null : s;
 }
 
@@ -141,7 +142,7 @@ export function applyRequestBlock(rec: LogRecord, block: string): void {
 }
 
 /** Reads `[instance: X] ` at `pos`; returns [instanceId, index after the tag] or null. */
-function readInstanceTag(line: string, pos: number): [string, number] | null {
+export function readInstanceTag(line: string, pos: number): [string, number] | null {
   if (!line.startsWith(INSTANCE_TAG, pos)) return null;
   const close = line.indexOf(']', pos + INSTANCE_TAG.length);
   if (close === -1) return null;

@@ -22,9 +22,12 @@ function isTextControl(c: number): boolean {
   return c === 0x09 || c === 0x0a || c === 0x0b || c === 0x0c || c === 0x0d || c === 0x1b;
 }
 
-/** A record's first byte: a digit (a date), a brace (JSON), a capital (a syslog month), ESC (colour). */
-function mayStartRecord(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || c === 0x7b || (c >= 0x41 && c <= 0x5a) || c === 0x1b;
+/**
+ * A record's first byte: a digit (a date), a brace (JSON), a capital (a syslog month), ESC
+ * (colour), or a small letter or `[` (a host name or bracket first in a site's oslo layout).
+ */
+export function mayStartRecord(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || c === 0x7b || (c >= 0x41 && c <= 0x5b) || (c >= 0x61 && c <= 0x7a) || c === 0x1b;
 }
 
 function isPrintableAscii(c: number): boolean {

@@ -8,7 +8,7 @@ import type { Stats } from 'node:fs';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { SourceFile, SourceWarning } from './source.js';
-import { compareRotation, hostFromLayout, parseRotationName, serviceFromFileName } from './names.js';
+import { compareRotation, hostFromLayout, parseRotationName, podLogName, serviceFromFileName } from './names.js';
 import { sniffBytes } from './sniff.js';
 import { refusedFileKind, refusedFileMessage } from './read.js';
 
@@ -62,7 +62,10 @@ class Discovered {
     const real = await realpath(filePath).catch(() => path.resolve(filePath));
     if (this.#seen.has(real)) return;
     this.#seen.add(real);
-    const service = serviceFromFileName(path.basename(filePath));
+    // A container log: its pod stands for the host, its container for the service.
+    const pod = podLogName(path.resolve(filePath));
+    const service = pod?.container ?? serviceFromFileName(path.basename(filePath));
+    if (pod !== null) host = pod.pod;
     if (stream) {
       // A named pipe: reading a sample would consume it; gzip is detected when read.
       this.sources.push({ path: filePath, display, host, service, gzip: false, size: null });

@@ -90,3 +90,29 @@ export function hostFromLayout(rootName: string, relativeParts: readonly string[
   }
   return looksLikeHost(rootName) ? rootName : null;
 }
+
+/** A kubelet pod log folder: `<namespace>_<pod>_<pod uid>`. */
+const POD_FOLDER = /^([a-z0-9][a-z0-9-]*)_([a-z0-9][a-z0-9.-]*)_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+/** A kubelet container log link: `<pod>_<namespace>_<container>-<64-hex container id>.log`. */
+const CONTAINER_LINK = /^([a-z0-9][a-z0-9.-]*)_([a-z0-9][a-z0-9-]*)_([a-z0-9][a-z0-9-]*)-[0-9a-f]{64}\.log$/;
+
+/** The pod (as the host) and container (as the service) a container log's path names. */
+export interface PodLogName {
+  pod: string;
+  container: string;
+}
+
+/**
+ * The pod and container of a kubelet container log, from its path:
+ * `/var/log/pods/<namespace>_<pod>_<uid>/<container>/0.log` (rotated `0.log.20260414-104257.gz`
+ * too) or `/var/log/containers/<pod>_<namespace>_<container>-<id>.log`; null for any other path.
+ */
+export function podLogName(filePath: string): PodLogName | null {
+  const parts = filePath.split(/[\\/]/);
+  const name = parts[parts.length - 1] ?? '';
+  const link = CONTAINER_LINK.exec(name);
+  if (link !== null) return { pod: link[1]!, container: link[3]! };
+  if (parts.length < 3 || !/^\d+\.log(?:\.|$)/.test(name)) return null;
+  const folder = POD_FOLDER.exec(parts[parts.length - 3]!);
+  return folder === null ? null : { pod: folder[2]!, container: parts[parts.length - 2]! };
+}

@@ -26,7 +26,7 @@
  */
 import type { RecordStartTest, SourceWarning } from './source.js';
 import { NeedleSet } from './needles.js';
-import { nextDamage, damageEnd } from './damage.js';
+import { nextDamage, damageEnd, mayStartRecord } from './damage.js';
 import { RawRecord } from './raw-record.js';
 import { countNewlines, keptHeadBytes } from './lines.js';
 import { describeSize } from './sizes.js';
@@ -89,11 +89,6 @@ const DAMAGE_LIMIT = 256 * 1024 * 1024;
 /** Bytes after a damaged stretch where a record start is looked for (printable junk of the damage before it). */
 const RESTART_SEEK = 32;
 const NEWLINE = 0x0a;
-
-/** Cheap pre-test before the record-start test: records begin with a digit (a date), a brace (JSON), or a letter (syslog months). */
-function isDigitOrBrace(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || c === 0x7b || (c >= 0x41 && c <= 0x5a) || c === 0x1b;
-}
 
 interface Held {
   start: number;
@@ -519,7 +514,7 @@ export class Scanner {
         at += newline; // on to the next line start
         continue;
       }
-      if (isDigitOrBrace(buf[at]!) && this.#o.isRecordStart(this.#w.lineText(at, this.#w.lineEnd(at, this.#w.length)))) return at;
+      if (mayStartRecord(buf[at]!) && this.#o.isRecordStart(this.#w.lineText(at, this.#w.lineEnd(at, this.#w.length)))) return at;
     }
     return -1;
   };

@@ -10,7 +10,7 @@
 import { Scanner } from '../sources/scanner.js';
 import type { RawRecord } from '../sources/raw-record.js';
 import type { SourceFile, SourceWarning } from '../sources/source.js';
-import { isRecordStart } from '../records/detect.js';
+import { recordStartTest } from '../records/detect.js';
 import { RecordAssembler, type ParseOptions } from '../records/assemble.js';
 import { fileClock, parseTimeZone } from '../records/time.js';
 import type { LogRecord } from '../records/record.js';
@@ -30,7 +30,7 @@ export interface FilterOptions {
   /** How kept records become output (src/render/filter.ts): trace decides, render shows. */
   renderer: FilterRenderer;
   /** Zone and clock offsets for --json times. */
-  parse?: Pick<ParseOptions, 'tz' | 'offsets'>;
+  parse?: Pick<ParseOptions, 'tz' | 'offsets' | 'oslo'>;
   /** Framer limits: a record beyond them is passed on in pieces, with a warning. */
   maxRecordLines?: number;
   maxRecordBytes?: number;
@@ -234,7 +234,7 @@ export class InputFilter {
   #newScanner(): Scanner {
     const o = this.filter.options;
     return new Scanner({
-      isRecordStart,
+      isRecordStart: recordStartTest(o.parse?.oslo),
       file: this.source.display,
       // Only --enrich alone writes every record; otherwise only records with an id are framed at all.
       needles: this.filter.needleTexts.length === 0 ? null : this.filter.needleTexts,

@@ -6,7 +6,7 @@
  */
 import { searchSource } from '../sources/search.js';
 import type { SourceFile, SourceWarning } from '../sources/source.js';
-import { assembleBlock, findUuids, isRecordStart, type ParseOptions } from '../records/index.js';
+import { assembleBlock, findUuids, recordStartTest, type ParseOptions } from '../records/index.js';
 
 export type IdQuery = { kind: 'prefix'; prefix: string } | { kind: 'domain'; name: string };
 
@@ -61,7 +61,7 @@ export async function findInstanceCandidates(
     if (host !== null && !c.hosts.includes(host)) c.hosts.push(host);
   };
   for (const source of sources) {
-    await searchSource(source, { needles: [needle], isRecordStart, onWarning }, (block) => {
+    await searchSource(source, { needles: [needle], isRecordStart: recordStartTest(parse.oslo), onWarning }, (block) => {
       for (const record of assembleBlock(block, parse)) {
         const start = record.source.line - block.firstLine;
         const text = block.lines.slice(start, start + record.source.lines).join('\n');

@@ -31,7 +31,7 @@ import { makeTempDir, type TempDir } from './spool.js';
 
 export interface RunOptions extends CorrelateOptions {
   /** Zone and per-host clock offsets, passed to the parsers. */
-  parse?: Pick<ParseOptions, 'tz' | 'offsets'>;
+  parse?: Pick<ParseOptions, 'tz' | 'offsets' | 'oslo'>;
   report: SourceReport;
   /** Bytes of stored input consumed so far over both passes, and the total to consume. */
   onProgress?: (done: number, total: number) => void;

@@ -8,7 +8,7 @@ import { NotSeekableError } from '../sources/read.js';
 import type { SpoolResult, SpoolTarget } from '../sources/tee.js';
 import type { SourceCounts } from '../sources/report.js';
 import type { Checkpoint, LineBlock, SourceFile, SourceWarning } from '../sources/source.js';
-import { assembleBlock, fileClock, FileClock, isRecordStart, parseTimeZone, type ParseOptions } from '../records/index.js';
+import { assembleBlock, fileClock, FileClock, parseTimeZone, recordStartTest, type ParseOptions } from '../records/index.js';
 import type { FoundRecord } from './types.js';
 import type { RangeSearch } from './prune.js';
 
@@ -56,6 +56,7 @@ export async function runSearchJob(job: SearchJob, hooks: JobHooks): Promise<Fil
     (message) => hooks.onWarning({ kind: 'ambiguous-time', file: source.display, message }));
   const parse: ParseOptions = { ...job.parse, tz: clock };
   let stats: SearchStats | null = null;
+  const isRecordStart = recordStartTest(job.parse.oslo);
   const once = (range: RangeSearch['range'], needles: string[]) => {
     if (clock instanceof FileClock) clock.seed(range.time);
     return searchSource(source, {

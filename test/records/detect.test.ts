@@ -16,6 +16,9 @@ t.test('isRecordStart: lines that begin records', async (t) => {
     '<14>1 2026-03-02T09:00:09Z cp-2 app - - - {"msg":"x"}',
     '2026-03-02T09:00:09.123+01:00 cp-3 nova-compute[77]: anything',
     '\x1b[01;31m2016-01-20 21:56:29.283 8428 INFO nova.compute.manager [-] coloured',
+    '2026-04-14T10:42:57.072876123Z stderr F 2026-04-14 10:42:57.072 7 INFO nova.compute.manager [-] in CRI',
+    '2026-04-14T10:42:57.072876123Z stdout P {"level":30,"msg":"the head of a long line',
+    '{"log":"2026-04-14 10:42:57.072 7 INFO nova.compute.manager [-] in Docker\\n","stream":"stderr","time":"2026-04-14T10:42:57.072876123Z"}',
   ]) t.equal(isRecordStart(line), true, line.slice(0, 50));
 });
 
@@ -32,6 +35,10 @@ t.test('isRecordStart: continuation, exception-prefix and unknown lines', async 
     'Mar  2 9:00:09 not syslog',
     '2020-01-01 junk',
     'Monday was fine',
+    '2026-04-14T10:42:57.072876123Z stderr F 2026-04-14 10:42:57.072 7 ERROR nova.compute.manager Traceback (most recent call last):',
+    '2026-04-14T10:42:57.072876123Z stderr F   File "x.py", line 1',
+    '2026-04-14T10:42:57.072876123Z stderr F the tail of a long line',
+    '{"log":"  File \\"x.py\\", line 1\\n","stream":"stderr","time":"2026-04-14T10:42:57.072876123Z"}',
   ]) t.equal(isRecordStart(line), false, line.slice(0, 50));
 });
 

@@ -63,7 +63,7 @@ function checkFacts(t: Test, r: LogRecord[]): void {
   t.equal(xml.level, 'debug');
   t.ok(xml.message.includes('\n<domain type="kvm">\n'), 'multi-line message kept whole');
   t.ok(xml.message.endsWith('</domain>'));
-  t.equal(xml.codeLocation?.func, 'main');
+  t.equal(xml.codeLocation?.func, 'log_calls');
   t.ok(xml.codeLocation?.path.endsWith('oslo_writer.py'));
   t.ok((xml.codeLocation?.line ?? 0) > 0);
   for (const f of [failed, failedBare]) {

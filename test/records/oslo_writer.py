@@ -77,6 +77,11 @@ def spawn():
 def main():
     mode, out_dir = sys.argv[1], sys.argv[2]
     setup(mode, out_dir)
+    log_calls()
+
+
+def log_calls():
+    """The logging calls every writer makes (oslo_layout_writer.py too)."""
     LOG = log.getLogger('nova.compute.manager')
     CACHE_LOG = log.getLogger('nova.virt.libvirt.imagecache')
     LOG.info('Compute service starting')
