@@ -7,7 +7,6 @@ import { describeError } from '../sources/errors.js';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
-import { discoverSources } from '../sources/discover.js';
 import { serviceFromFileName } from '../sources/names.js';
 import { readSourceChunks } from '../sources/read.js';
 import { SourceReport } from '../sources/report.js';
@@ -16,6 +15,7 @@ import { isUuid } from '../records/ids.js';
 import type { FilterInput, FilterSink } from '../trace/filter.js';
 import { examplesBlock, listOf, parseIdleFlush, parseOffsets, parseZone, settleFlags, UsageError } from './options.js';
 import { printError, type CliIO } from './io.js';
+import { discoverInputs } from './inputs.js';
 
 export interface FilterArgs {
   instance?: string | string[];
@@ -103,15 +103,9 @@ export async function runFilterCommand(args: FilterArgs, io: CliIO, signal?: Abo
     if (args.follow) {
       inputs = followInputs(settings.paths, io, stop.signal, args.fromEnd, warnNow);
     } else {
-      const discovery = await discoverSources(settings.paths);
-      if (discovery.sources.length === 0) {
-        // Nothing to read: each path's own reason is the whole story (one line each); else say so.
-        for (const w of discovery.warnings) printError(io, `${w.file}: ${w.message}`);
-        if (discovery.warnings.length === 0) printError(io, `no readable input in ${settings.paths.map((p) => JSON.stringify(p)).join(', ')}`);
-        return 2;
-      }
-      for (const warning of discovery.warnings) warnNow(warning);
-      inputs = readInputs(discovery.sources, io, warnNow, filter.stopped);
+      const sources = await discoverInputs(settings.paths, io, warnNow);
+      if (sources === null) return 2;
+      inputs = readInputs(sources, io, warnNow, filter.stopped);
     }
     await runFilter(filter, inputs, sink, { idleFlushMs: args.follow ? settings.idleFlushMs : null, signal: stop.signal });
   } finally {

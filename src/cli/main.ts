@@ -1,6 +1,7 @@
 /**
- * The command line: `instance-trace <instance-id> <paths..>` (the default command) and
- * `instance-trace filter …` (the streaming stage, src/cli/filter.ts). Errors a user can cause are
+ * The command line: `instance-trace <instance-id> <paths..>` (the default command),
+ * `instance-trace filter …` (the streaming stage, src/cli/filter.ts) and `instance-trace images …`
+ * (the image cache view, src/cli/images.ts). Errors a user can cause are
  * one line on stderr and exit status 2, never a stack trace.
  */
 import { readFileSync } from 'node:fs';
@@ -30,21 +31,23 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     io.stderr.write(USAGE);
     return 2;
   }
-  const [{ default: yargs }, { TRACE_EXAMPLES, traceCommand }, { filterCommand }] = await Promise.all([
-    import('yargs'), import('./trace.js'), import('./filter.js'),
+  const [{ default: yargs }, { TRACE_EXAMPLES, traceCommand }, { filterCommand }, { imagesCommand }] = await Promise.all([
+    import('yargs'), import('./trace.js'), import('./filter.js'), import('./images.js'),
   ]);
   let status = 0;
   const setStatus = (s: number): void => { status = s; };
   argv = attachColorValue(attachDashedValues(argv));
   const trace = traceCommand(io, setStatus);
   const filter = filterCommand(io, setStatus);
+  const images = imagesCommand(io, setStatus);
   // The command a usage error belongs to, for its own --help.
-  const named = [filter].map((c) => String(c.command).split(' ')[0]!).find((name) => name === argv[0]);
+  const named = [filter, images].map((c) => String(c.command).split(' ')[0]!).find((name) => name === argv[0]);
   const helpHint = named === undefined ? 'instance-trace --help' : `instance-trace ${named} --help`;
   let parser = yargs(argv)
     .scriptName('instance-trace')
     .command(trace)
-    .command(filter);
+    .command(filter)
+    .command(images);
   for (const [command, description] of TRACE_EXAMPLES) parser = parser.example(command, description);
   try {
     await parser
@@ -79,6 +82,7 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
 const USAGE = [
   'usage: instance-trace <instance-id> [paths..]     one instance\'s history across every host\'s logs',
   '       instance-trace filter -i <id> [paths..]    the same matching as a pipeline stage',
+  '       instance-trace images [paths..]           what every host\'s image cache holds',
   'example: instance-trace 9a5c0bd0-8d0e-4f46-9a4e-3f8b7a1c2d11 /var/log/collected/',
   'more: instance-trace --help, man instance-trace',
   '',

@@ -3,8 +3,8 @@
  * (sources → records → trace → render) and decides the exit status: 0 found, 1 nothing found,
  * 2 an error (bad flag or id, no readable input, some input skipped or damaged — like grep).
  */
+import { writeFileSync } from 'node:fs';
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
-import { discoverSources } from '../sources/discover.js';
 import { SourceReport } from '../sources/report.js';
 import { normalizeInstanceId } from '../trace/match.js';
 import { findInstanceCandidates, parseIdQuery, type IdQuery, type InstanceCandidate } from '../trace/resolve-id.js';
@@ -15,15 +15,18 @@ import { spoolOnceOnlySources } from '../trace/spool.js';
 import type { TraceSink } from '../trace/sink.js';
 import { TextSink } from '../render/text.js';
 import { JsonSink } from '../render/json.js';
+import { HtmlSink } from '../render/html.js';
 import { colorEnabled, listOf, parseColorMode, parseOffsets, parseRequestWindow, parseTimeBound, parseZone, settleFlags, UsageError } from './options.js';
 import { createProgress } from './progress.js';
 import { printError, type CliIO } from './io.js';
+import { discoverInputs } from './inputs.js';
 
 export interface TraceArgs {
   instanceId: string;
   paths?: string[];
   json: boolean;
   summary: boolean;
+  html?: string;
   since?: string;
   until?: string;
   image?: string | string[];
@@ -40,6 +43,8 @@ export const TRACE_EXAMPLES: ReadonlyArray<[string, string]> = [
   ['$0 <id> fixtures/cloud', 'trace it across every host folder below'],
   ['$0 <id> logs/ --summary', 'where it lived, image, requests, errors'],
   ['$0 <id> logs/ --json | jq -r .message', 'one JSON object per record'],
+  ['$0 <id> logs/ --html report.html', 'a picture of its life: one offline HTML page'],
+  ['$0 9a5c0bd0 logs/', 'the first 8 digits are enough when one instance has them'],
   ['$0 <id> logs/ --offset cp-3=-2.5s', "correct a host's drifting clock"],
   ['$0 <id> logs/ --auto-offset --summary', "estimate the hosts' clock offsets from the logs"],
   ['$0 <id> logs/ --since 2h --no-cache', 'the last two hours, without cache lines'],
@@ -55,6 +60,7 @@ export function traceCommand(io: CliIO, setStatus: (status: number) => void): Co
       .positional('paths', { type: 'string', array: true, describe: 'log files, folders (recursive, .gz too), - for stdin; default stdin when piped' })
       .option('json', { type: 'boolean', default: false, describe: 'one JSON object per record (NDJSON); with --summary, the summary as JSON' })
       .option('summary', { type: 'boolean', default: false, describe: 'print the summary alone' })
+      .option('html', { type: 'string', nargs: 1, describe: 'write the trace as one self-contained HTML page (time axis, summary, records) to FILE, - for stdout' })
       .option('since', { type: 'string', nargs: 1, describe: 'only records at or after this time (ISO-8601, a date, or a duration before now: 2h, 30m, 1d)' })
       .option('until', { type: 'string', nargs: 1, describe: 'only records at or before this time (same forms)' })
       .option('image', { type: 'string', nargs: 1, describe: "the instance's image id, when the logs do not say it (repeatable)" })
@@ -76,18 +82,12 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
   const settings = settleFlags(() => settle(args, io), io);
   if (settings === null) return 2;
   const report = new SourceReport();
-  const discovery = await discoverSources(settings.paths);
-  for (const warning of discovery.warnings) report.warn(warning);
-  if (discovery.sources.length === 0) {
-    // Nothing to read: each path's own reason is the whole story (one line each); else say so.
-    for (const w of discovery.warnings) printError(io, `${w.file}: ${w.message}`);
-    if (discovery.warnings.length === 0) printError(io, `no readable input in ${settings.paths.map((p) => JSON.stringify(p)).join(', ')}`);
-    return 2;
-  }
+  const sources = await discoverInputs(settings.paths, io, (warning) => report.warn(warning));
+  if (sources === null) return 2;
 
   let spooled;
   try {
-    spooled = await spoolOnceOnlySources(discovery.sources, io.stdin);
+    spooled = await spoolOnceOnlySources(sources, io.stdin);
   } catch (error) {
     printError(io, `cannot read standard input or a pipe: ${(error as Error).message}`);
     return 2;
@@ -102,7 +102,10 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
     instanceId = resolved;
   }
   const progress = createProgress(io, spooled.sources.reduce((sum, s) => sum + (s.size ?? 0), 0));
-  const sink = makeSink(args, io);
+  const htmlFile = args.html === undefined || args.html === '-' ? null : { path: args.html, error: null as Error | null };
+  const sink = htmlFile === null ? makeSink(args, io) : new HtmlSink((text) => {
+    try { writeFileSync(htmlFile.path, text); } catch (error) { htmlFile.error = error as Error; }
+  });
   let found: number;
   let outside: { records: number; first: number | null; last: number | null };
   let seenHosts: Set<string | null>;
@@ -138,6 +141,13 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
     if (!seenHosts.has(host)) printError(io, `warning: --offset ${sanitize(host)}: no such host in these logs (no folder of that name, no record of it in the answer); the offset changed nothing`);
   }
   for (const line of report.summaryLines()) printError(io, line);
+  if (htmlFile !== null) {
+    if (htmlFile.error !== null) {
+      printError(io, `cannot write the report to ${sanitize(htmlFile.path)}: ${htmlFile.error.message}`);
+      return 2;
+    }
+    printError(io, `report written to ${sanitize(htmlFile.path)} (${found} records)`);
+  }
   if (report.hadSkips) return 2;
   return found > 0 ? 0 : 1;
 }
@@ -189,6 +199,8 @@ function settle(args: TraceArgs, io: CliIO) {
     return id;
   });
   parseColorMode(args.color);
+  if (args.html !== undefined && (args.json || args.summary)) throw new UsageError('--html writes the whole page: it does not combine with --json or --summary');
+  if (args.html === '') throw new UsageError('--html needs a file name (or - for standard output)');
   const zone = parseZone(args.tz);
   const offsets = parseOffsets(listOf(args.offset));
   const requestWindowMs = parseRequestWindow(args.requestWindow === undefined ? undefined : String(args.requestWindow), DEFAULT_REQUEST_WINDOW_MS);
@@ -224,6 +236,7 @@ function spoolLimitFromEnv(env: NodeJS.ProcessEnv): number | undefined {
 
 function makeSink(args: TraceArgs, io: CliIO): TraceSink {
   const write = (text: string): void => { io.stdout.write(text); };
+  if (args.html === '-') return new HtmlSink(write);
   if (args.json) return new JsonSink(write, { summaryOnly: args.summary });
   const color = colorEnabled(parseColorMode(args.color), io.stdout.isTTY === true, io.env);
   return new TextSink(write, { color, summary: true, timeline: !args.summary });

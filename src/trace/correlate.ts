@@ -61,12 +61,13 @@ export class InstanceTrace {
   readonly #hits = new Map<string, TracedRecord>();
   readonly #scope: RequestScope;
   readonly #links = new ImageLinks();
-  readonly #image = new InstanceImage();
+  readonly #image: InstanceImage;
   readonly #cacheCandidates: LogRecord[] = [];
   #stays: HostStay[] | null = null;
 
   constructor(opts: CorrelateOptions) {
     this.#opts = { imageIds: [], requests: true, cache: true, ...opts };
+    this.#image = new InstanceImage(opts.instanceId);
     this.#scope = new RequestScope(opts.instanceId);
     for (const image of this.#opts.imageIds) {
       this.#image.addImage(image);
