@@ -3,7 +3,8 @@
  * over the timeline and the wording table (src/trace/phase-wording.ts). A phase starts at a start
  * row's record and ends at the first end row's record after it with the same operation, phase
  * and key; a start while the same phase is open leaves the open one unfinished (a retry). An
- * operation with a `total` end row (a build) has a `total` phase from its first start on.
+ * operation with a `total` end row (a build) has a `total` phase from its first beginning on. A
+ * phase any operation has (an image fetch, a network wait) belongs to the operation begun last.
  */
 import type { LogRecord } from '../records/record.js';
 import { matchPhaseWordings, PHASE_FLAGS, PHASE_WORDINGS, type Operation } from './phase-wording.js';
@@ -33,6 +34,7 @@ export const UNFINISHED = 'not finished in these logs';
 export function computePhases(records: Iterable<LogRecord>): Phase[] {
   const phases: Phase[] = [];
   const open = new Map<string, Phase>();
+  let current: Operation | null = null;
   const begin = (operation: Operation, name: string, key: string, record: LogRecord, time: number): void => {
     const id = `${operation}\0${name}\0${key}`;
     const previous = open.get(id);
@@ -46,13 +48,17 @@ export function computePhases(records: Iterable<LogRecord>): Phase[] {
     if (time === null) continue;
     for (const { row, match } of matchPhaseWordings(record.message)) {
       const key = match.groups?.key ?? '';
+      const operation: Operation = row.anyOperation === true ? current ?? row.operation : row.operation;
       if (row.edge === 'mark') {
-        phases.push({ operation: row.operation, name: row.phase, host: record.host, endHost: record.host, start: time, end: time, durationMs: 0, flag: `re-scheduled: ${match.groups?.why ?? ''}` });
+        phases.push({ operation, name: row.phase, host: record.host, endHost: record.host, start: time, end: time, durationMs: 0, flag: `re-scheduled: ${match.groups?.why ?? ''}` });
       } else if (row.edge === 'start') {
-        if (WITH_TOTAL.has(row.operation) && !open.has(`${row.operation}\0total\0`)) begin(row.operation, 'total', '', record, time);
-        begin(row.operation, row.phase, key, record, time);
+        if (row.begins === true) {
+          current = operation;
+          if (WITH_TOTAL.has(operation) && !open.has(`${operation}\0total\0`)) begin(operation, 'total', '', record, time);
+        }
+        begin(operation, row.phase, key, record, time);
       } else {
-        const id = `${row.operation}\0${row.phase}\0${key}`;
+        const id = `${operation}\0${row.phase}\0${key}`;
         const phase = open.get(id);
         if (phase === undefined) continue;
         open.delete(id);

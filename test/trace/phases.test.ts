@@ -36,10 +36,27 @@ t.test('ends without a start, untimed records, keys that differ, a start while o
     rec({ at: '10:05:00', message: 'Terminating instance' }),
     rec({ at: '10:05:01', message: 'Deletion of /var/lib/nova/instances/x_del complete' }),
   ]), [
-    `build total cp-1→null null ! ${UNFINISHED}`,
     `build network cp-1→null null ! ${UNFINISHED}`,
     'build image cp-1→cp-1 180000 ! image fetch took minutes: Glance (download) or the disk (write, conversion)',
     `delete delete cp-1→null null ! ${UNFINISHED}`,
     'delete delete cp-1→cp-1 1000',
   ]);
+});
+
+t.test('a network wait or an image fetch belongs to the operation begun last', async (t) => {
+  t.same(brief([
+    rec({ at: '10:00:00', host: 'cp-1', message: 'Preparing to wait for external event network-vif-plugged-p1' }),
+    rec({ at: '10:00:01', host: 'cp-1', message: 'Received event network-vif-plugged-p1' }),
+    rec({ at: '11:00:00', host: 'cp-1', message: 'Rebuilding instance' }),
+    rec({ at: '11:00:01', host: 'cp-1', message: 'Lock "a" acquired by "x.fetch_func_sync" :: waited 0.000s' }),
+    rec({ at: '11:00:02', host: 'cp-1', message: 'Lock "a" "released" by "x.fetch_func_sync" :: held 1.000s' }),
+    rec({ at: '11:00:03', host: 'cp-1', message: 'Preparing to wait for external event network-vif-plugged-p1' }),
+    rec({ at: '11:00:05', host: 'cp-1', message: 'Received event network-vif-plugged-p1' }),
+    rec({ at: '11:00:09', host: 'cp-1', message: 'Instance spawned successfully.' }),
+  ]), [
+    'build network cp-1→cp-1 1000',
+    'rebuild rebuild cp-1→cp-1 9000',
+    'rebuild image cp-1→cp-1 1000',
+    'rebuild network cp-1→cp-1 2000',
+  ], 'no build total opened by a rebuild network wait');
 });
