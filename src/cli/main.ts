@@ -26,8 +26,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     io.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
-  const [{ default: yargs }, { TRACE_EXAMPLES, traceCommand }, { filterCommand }] = await Promise.all([
-    import('yargs'), import('./trace.js'), import('./filter.js'),
+  const [{ default: yargs }, { TRACE_EXAMPLES, traceCommand }, { filterCommand }, { ingestCommand }, { storeCommand }] = await Promise.all([
+    import('yargs'), import('./trace.js'), import('./filter.js'), import('./ingest.js'), import('./store.js'),
   ]);
   let status = 0;
   const setStatus = (s: number): void => { status = s; };
@@ -35,7 +35,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
   let parser = yargs(argv)
     .scriptName('instance-trace')
     .command(traceCommand(io, setStatus))
-    .command(filterCommand(io, setStatus));
+    .command(filterCommand(io, setStatus))
+    .command(ingestCommand(io, setStatus))
+    .command(storeCommand(io, setStatus));
   for (const [command, description] of TRACE_EXAMPLES) parser = parser.example(command, description);
   try {
     await parser

@@ -7,7 +7,7 @@ import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
 import { discoverSources } from '../sources/discover.js';
 import { SourceReport } from '../sources/report.js';
 import { normalizeInstanceId } from '../trace/match.js';
-import { traceToSink } from '../trace/run.js';
+import { showTrace, traceToSink } from '../trace/run.js';
 import { DEFAULT_REQUEST_WINDOW_MS } from '../trace/prune.js';
 import { spoolOnceOnlySources } from '../trace/spool.js';
 import type { TraceSink } from '../trace/sink.js';
@@ -15,6 +15,11 @@ import { TextSink } from '../render/text.js';
 import { JsonSink } from '../render/json.js';
 import { colorEnabled, listOf, parseColorMode, parseOffsets, parseRequestWindow, parseTimeBound, parseZone, settleFlags, UsageError } from './options.js';
 import { createProgress } from './progress.js';
+import { openStore, STORE_OPTION, withStore } from './store-io.js';
+import type { StoreClient } from '../store/client.js';
+import { checkSchema } from '../store/schema.js';
+import { traceStore } from '../store/trace.js';
+import type { CorrelateOptions } from '../trace/correlate.js';
 import { printError, type CliIO } from './io.js';
 
 export interface TraceArgs {
@@ -31,6 +36,7 @@ export interface TraceArgs {
   cache: boolean;
   color?: string;
   requestWindow?: string;
+  store?: string;
 }
 
 export const TRACE_EXAMPLES: ReadonlyArray<[string, string]> = [
@@ -59,7 +65,8 @@ export function traceCommand(io: CliIO, setStatus: (status: number) => void): Co
       .option('requests', { type: 'boolean', default: true, describe: "include the other records of the instance's own requests (--no-requests: don't)" })
       .option('cache', { type: 'boolean', default: true, describe: "include the image cache manager's actions on its base file (--no-cache: don't)" })
       .option('request-window', { type: 'string', nargs: 1, describe: "look for a request's other records only this far from its known times, and for cache lines from this long before the instance's arrival on a host (default 60m; all: read every file whole)" })
-      .option('color', { type: 'string', nargs: 1, describe: 'colour: auto (default; off when not a terminal or NO_COLOR is set), always, never' }) as unknown as Argv<TraceArgs>,
+      .option('color', { type: 'string', nargs: 1, describe: 'colour: auto (default; off when not a terminal or NO_COLOR is set), always, never' })
+      .option('store', { ...STORE_OPTION, describe: 'trace from this store instead of files (see instance-trace ingest): ' + STORE_OPTION.describe }) as unknown as Argv<TraceArgs>,
     handler: async (args: ArgumentsCamelCase<TraceArgs>) => {
       setStatus(await runTraceCommand(args, io));
     },
@@ -70,6 +77,7 @@ export function traceCommand(io: CliIO, setStatus: (status: number) => void): Co
 export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<number> {
   const settings = settleFlags(() => settle(args, io), io);
   if (settings === null) return 2;
+  if (settings.store !== null) return runStoreTraceCommand(settings.store, { instanceId: settings.instanceId, imageIds: settings.images, requests: args.requests, cache: args.cache, since: settings.since, until: settings.until }, makeSink(args, io), io);
   const report = new SourceReport();
   const discovery = await discoverSources(settings.paths);
   for (const warning of discovery.warnings) report.warn(warning);
@@ -115,6 +123,16 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
   return found > 0 ? 0 : 1;
 }
 
+/** The trace from a store (src/store/trace.ts): same correlation, same sinks, same exit statuses. */
+async function runStoreTraceCommand(client: StoreClient, opts: CorrelateOptions, sink: TraceSink, io: CliIO): Promise<number> {
+  return withStore(client, io, async () => {
+    const layout = await checkSchema(client);
+    const result = await traceStore(client, layout, opts);
+    showTrace(result, sink);
+    return result.records.length > 0 ? 0 : 1;
+  });
+}
+
 function settle(args: TraceArgs, io: CliIO) {
   const instanceId = normalizeInstanceId(String(args.instanceId));
   if (instanceId === null) {
@@ -134,11 +152,18 @@ function settle(args: TraceArgs, io: CliIO) {
   const until = args.until === undefined ? null : parseTimeBound('until', args.until, zone, now);
   if (since !== null && until !== null && since > until) throw new UsageError('--since is after --until: nothing could match');
   let paths = (args.paths ?? []).map(String);
+  // The store: --store, or INSTANCE_TRACE_STORE when no input is given or piped.
+  const fromStore = args.store !== undefined || (paths.length === 0 && io.stdin.isTTY === true && (io.env.INSTANCE_TRACE_STORE ?? '') !== '');
+  if (fromStore) {
+    if (paths.length > 0) throw new UsageError('--store traces from the store: give no paths with it');
+    if (args.tz !== undefined || args.offset !== undefined) throw new UsageError('with --store, times were read at ingest: give --tz and --offset to instance-trace ingest');
+    return { instanceId, images, zone, offsets, since, until, paths, requestWindowMs, store: openStore(args.store, io) };
+  }
   if (paths.length === 0) {
     if (io.stdin.isTTY === true) throw new UsageError('no input: give log files or folders, or - to read standard input');
     paths = ['-'];
   }
-  return { instanceId, images, zone, offsets, since, until, paths, requestWindowMs };
+  return { instanceId, images, zone, offsets, since, until, paths, requestWindowMs, store: null };
 }
 
 /**

@@ -70,7 +70,7 @@ export const DEFAULT_SPOOL_LIMIT = 2 * 1024 * 1024 * 1024;
  * instance's image is unknown after pass 1; once it is known, its base file's SHA-1 name and the
  * image id are needles enough (every cache line about that file names one of them).
  */
-const CACHE_CUES: readonly string[] = [...new Set([...CACHE_WORDINGS.map((w) => w.cue), '"cache_action"'])];
+export const CACHE_CUES: readonly string[] = [...new Set([...CACHE_WORDINGS.map((w) => w.cue), '"cache_action"'])];
 
 export async function runTrace(sources: readonly SourceFile[], opts: RunOptions): Promise<TraceResult> {
   const spool = await openGzipSpool(sources, opts.spoolLimit ?? DEFAULT_SPOOL_LIMIT);
@@ -355,7 +355,7 @@ export function pass2Needles(requestIds: readonly string[], plan: Pass2Plan, cac
  * records carry run there, so they are found shared (and dropped) before the other hosts' logs
  * are read. The order of pass 2 does not change the answer, only the work.
  */
-function pass2Order(sources: readonly SourceFile[], plan: Pass2Plan): SourceFile[] {
+export function pass2Order(sources: readonly SourceFile[], plan: Pass2Plan): SourceFile[] {
   const lived = (s: SourceFile): boolean => s.host !== null && plan.cacheHosts.has(s.host);
   return [...sources.filter(lived), ...sources.filter((s) => !lived(s))];
 }
@@ -368,8 +368,13 @@ function liveNeedles(needles: readonly string[], liveRequests: ReadonlySet<strin
 /** Runs the trace and feeds the sink: summary first, then the timeline. */
 export async function traceToSink(sources: readonly SourceFile[], opts: RunOptions, sink: TraceSink): Promise<TraceResult> {
   const result = await runTrace(sources, opts);
+  showTrace(result, sink);
+  return result;
+}
+
+/** Feeds a trace's answer to a sink: summary first, then the timeline (whichever way its records were found). */
+export function showTrace(result: TraceResult, sink: TraceSink): void {
   sink.summary(summarize(result));
   for (const traced of result.records) sink.record(traced);
   sink.end();
-  return result;
 }
