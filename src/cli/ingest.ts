@@ -3,6 +3,7 @@
  * (src/store/ingest.ts), read with the trace's sources and parsers. Prints one summary line on
  * stderr; exit 0, or 2 when the store failed or some input was skipped, damaged or refused.
  */
+import { randomUUID } from 'node:crypto';
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
 import { discoverSources } from '../sources/discover.js';
 import { formatBytes, SourceReport } from '../sources/report.js';
@@ -66,7 +67,7 @@ export async function runIngestCommand(args: IngestArgs, io: CliIO): Promise<num
       host: source.host ?? host,
       service: source.service ?? service,
       // A stream has no name to resume by: each ingest of one is its own source.
-      display: source.path === '-' ? `stdin:${host ?? '-'}:${service ?? '-'}:${new Date(started).toISOString()}:${process.pid}` : source.display,
+      display: source.path === '-' ? `stdin:${host ?? '-'}:${service ?? '-'}:${new Date(started).toISOString()}:${randomUUID().slice(0, 8)}` : source.display,
     }));
     if ((await readLayout(client)) === null) await initSchema(client, null);
     const layout = await checkSchema(client);

@@ -185,6 +185,7 @@ export async function ingestSources(client: StoreClient, layout: Layout, sources
       if (skipLines > 0 && result.records === 0) summary.upToDate++;
     }
     await batches.flush();
+    if (opts.signal?.aborted) summary.stopped = true;
   } finally {
     batches.discard();
   }
@@ -227,6 +228,8 @@ async function ingestOne(
       await batches.drain();
     },
   }, (block) => {
+    // A stream is never resumed by offset: its records go in as soon as they are framed.
+    if (source.path === '-') return store(block, 0);
     if (held !== null) store(held, block.offset ?? 0);
     held = block;
   }).catch((error: unknown) => {
