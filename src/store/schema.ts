@@ -46,7 +46,7 @@ function columnsSql(columns: ReadonlyArray<readonly [string, string]>): string {
 function tableStatements(database: string, suffix: string): string[] {
   const db = quoteName(database);
   return [
-    `CREATE TABLE IF NOT EXISTS ${db}.${quoteName(`records${suffix}`)} (${columnsSql(RECORD_COLUMNS)}) ENGINE = MergeTree ORDER BY (source, line)`,
+    `CREATE TABLE IF NOT EXISTS ${db}.${quoteName(`records${suffix}`)} (${columnsSql(RECORD_COLUMNS)}) ENGINE = MergeTree ORDER BY (source, line) SETTINGS index_granularity = 1024`,
     `CREATE TABLE IF NOT EXISTS ${db}.${quoteName(`ids${suffix}`)} (${columnsSql(ID_COLUMNS)}) ENGINE = MergeTree ORDER BY (id, source, line)`,
   ];
 }

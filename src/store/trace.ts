@@ -16,10 +16,11 @@ import { orderRotatedSets } from '../sources/discover.js';
 import type { SourceFile } from '../sources/source.js';
 import { InstanceTrace, type CorrelateOptions, type TraceResult } from '../trace/correlate.js';
 import { CACHE_CUES, pass2Needles, pass2Order } from '../trace/run.js';
+import { MAX_OWN_REQUEST_RECORDS } from '../trace/requests.js';
 import type { FoundRecord } from '../trace/types.js';
 import type { StoreClient } from './client.js';
 import type { Layout } from './schema.js';
-import { quoteName, stringList } from './sql.js';
+import { quoteName, quoteString, stringList } from './sql.js';
 import { CACHE_CUE_ID, foundOfRow, type StoredRow } from './rows.js';
 
 interface Hit {
@@ -33,38 +34,76 @@ export async function traceStore(client: StoreClient, layout: Layout, opts: Corr
   const sources = new Map<string, SourceFile>();
 
   // Pass 1: the records that name the instance id.
-  for (const hit of await lookup(client, layout, [opts.instanceId], sources)) {
+  for (const hit of await lookupIds(client, layout, [opts.instanceId], sources)) {
     if (hit.found.text.includes(opts.instanceId)) trace.addPass1(hit.found);
   }
 
   // Pass 2: its candidate requests' records, and the cache manager's on the hosts it lived on.
+  // First, for each candidate request, one of its records tagged with another instance, when
+  // there is one: it shows the request shared (a periodic task's), as the file trace learns from
+  // the first such record it meets, so that its thousands of other records are not fetched.
   const plan = trace.planPass2();
   const cacheNeedles = plan.imageNeedles.length > 0 ? plan.imageNeedles : CACHE_CUES;
-  const keys = [...plan.requestIds];
-  if (plan.cacheHosts.size > 0) keys.push(...(plan.imageNeedles.length > 0 ? plan.imageNeedles : [CACHE_CUE_ID]));
-  if (keys.length === 0) return trace.finish();
-  const hits = await lookup(client, layout, keys, sources);
-  const bySource = new Map<SourceFile, Hit[]>();
-  for (const hit of hits) {
-    const list = bySource.get(hit.source);
-    if (list === undefined) bySource.set(hit.source, [hit]);
-    else list.push(hit);
-  }
-  for (const source of pass2Order([...bySource.keys()], plan)) {
-    for (const { found } of bySource.get(source)!) {
-      const needles = pass2Needles([...trace.liveRequestIds()], plan, cacheNeedles, source);
-      if (needles.some((needle) => found.text.includes(needle))) trace.addPass2(found);
+  const fed = new Set<string>();
+  const feed = (hits: Hit[]): void => {
+    const bySource = new Map<SourceFile, Hit[]>();
+    for (const hit of hits) {
+      const key = `${hit.found.record.source.file}\0${hit.found.record.source.line}`;
+      if (fed.has(key)) continue;
+      fed.add(key);
+      const list = bySource.get(hit.source);
+      if (list === undefined) bySource.set(hit.source, [hit]);
+      else list.push(hit);
+    }
+    for (const source of pass2Order([...bySource.keys()], plan)) {
+      for (const { found } of bySource.get(source)!) {
+        const needles = pass2Needles([...trace.liveRequestIds()], plan, cacheNeedles, source);
+        if (needles.some((needle) => found.text.includes(needle))) trace.addPass2(found);
+      }
+    }
+  };
+  const db = quoteName(layout.database);
+  if (plan.requestIds.length > 0) {
+    // Requests with more records than one instance's own are shared: counted, not fetched.
+    const named = await client.rows<{ id: string; n: string }>(
+      `SELECT id, count() AS n FROM ${db}.${quoteName(layout.ids)} WHERE id IN (${stringList(plan.requestIds)}) GROUP BY id HAVING n > ${MAX_OWN_REQUEST_RECORDS}`);
+    if (named.length > 0) {
+      // Those ids are named that often; count the records that carry them as their request.
+      const carried = await client.rows<{ request_id: string; n: string }>(
+        `SELECT request_id, count() AS n FROM ${db}.${quoteName(layout.records)} WHERE request_id IN (${stringList(named.map((r) => r.id))}) ` +
+        `AND (source, line) IN (SELECT source, line FROM ${db}.${quoteName(layout.localIds)} WHERE id IN (${stringList(named.map((r) => r.id))})) GROUP BY request_id`);
+      for (const row of carried) trace.noteRequestSize(row.request_id, Number(row.n));
+    }
+    const live = stringList(trace.liveRequestIds());
+    if (live !== '') {
+      feed(await lookup(client, layout, sources,
+        `request_id IN (${live}) AND instance_id != '' AND lower(instance_id) != ${quoteString(opts.instanceId)} ` +
+        `AND (source, line) IN (SELECT source, line FROM ${db}.${quoteName(layout.localIds)} WHERE id IN (${live})) LIMIT 1 BY request_id`));
     }
   }
+  // Then the live requests' records anywhere, and the cache needles' on the hosts it lived on
+  // (or of unknown host), as pass2Needles gives them to each source.
+  const ids = (keys: readonly string[]): string => `(source, line) IN (SELECT source, line FROM ${db}.${quoteName(layout.localIds)} WHERE id IN (${stringList(keys)}))`;
+  const where: string[] = [];
+  if (trace.liveRequestIds().size > 0) where.push(ids([...trace.liveRequestIds()]));
+  if (plan.cacheHosts.size > 0) {
+    where.push(`(${ids(plan.imageNeedles.length > 0 ? plan.imageNeedles : [CACHE_CUE_ID])} AND (source_host_known = 0 OR source_host IN (${stringList(plan.cacheHosts.keys())})))`);
+  }
+  if (where.length > 0) feed(await lookup(client, layout, sources, where.join(' OR ')));
   return trace.finish();
 }
 
 /** The records that carry or name any of `ids`, in source order then line order. */
-async function lookup(client: StoreClient, layout: Layout, ids: readonly string[], sources: Map<string, SourceFile>): Promise<Hit[]> {
+async function lookupIds(client: StoreClient, layout: Layout, ids: readonly string[], sources: Map<string, SourceFile>): Promise<Hit[]> {
+  const db = quoteName(layout.database);
+  return lookup(client, layout, sources, `(source, line) IN (SELECT source, line FROM ${db}.${quoteName(layout.localIds)} WHERE id IN (${stringList(ids)}))`);
+}
+
+/** The records that meet a condition, in source order then line order. */
+async function lookup(client: StoreClient, layout: Layout, sources: Map<string, SourceFile>, where: string): Promise<Hit[]> {
   const db = quoteName(layout.database);
   const rows = await client.rows<StoredRow>(
-    `SELECT source, line, source_host, source_host_known, source_service, text, record FROM ${db}.${quoteName(layout.records)} ` +
-    `WHERE (source, line) IN (SELECT source, line FROM ${db}.${quoteName(layout.localIds)} WHERE id IN (${stringList(ids)}))`);
+    `SELECT source, line, source_host, source_host_known, source_service, text, record FROM ${db}.${quoteName(layout.records)} WHERE ${where}`);
   const hits = rows.map((row): Hit => {
     let source = sources.get(row.source);
     if (source === undefined) {

@@ -99,6 +99,11 @@ export class InstanceTrace {
     };
   }
 
+  /** Before pass 2, from a finder that counts (the store): how many records carry a candidate request's id. */
+  noteRequestSize(requestId: string, records: number): void {
+    if (this.#opts.requests) this.#scope.noteSize(requestId, records);
+  }
+
   /** Pass 2: a record found for a request id or as a cache-manager line. */
   addPass2(found: FoundRecord): void {
     const { record } = found;
