@@ -111,3 +111,30 @@ t.test('a grown file adds only its tail; a rewritten one is refused', async (t) 
   t.equal(shrunk.status, 2);
   t.match(shrunk.stderr, /is shorter \(\d+ bytes\) than what was ingested of it/);
 });
+
+t.test('a request with more records than one instance writes: counted in the store, shared as in the files', async (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'it-big-req-'));
+  const url = storeUrl('bigreq');
+  t.teardown(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await dropDatabase(url);
+  });
+  const id = '7a7a7a7a-0000-4000-8000-000000000001';
+  const big = 'req-7a7a7a7a-0000-4000-8000-0000000000b1';
+  const own = 'req-7a7a7a7a-0000-4000-8000-0000000000b2';
+  const lines = [
+    `2026-03-01 10:00:00.000 7 INFO nova.compute.manager [${big} - - - - -] [instance: ${id}] Running periodic task`,
+    `2026-03-01 10:00:00.500 7 INFO nova.compute.manager [${own} - - - - -] [instance: ${id}] Claim successful`,
+    `2026-03-01 10:00:00.600 7 INFO nova.scheduler [${own} - - - - -] Selected host cp-1`,
+  ];
+  for (let i = 0; i < 5100; i++) lines.push(`2026-03-01 10:00:01.${String(i % 1000).padStart(3, '0')} 7 DEBUG nova.compute.manager [${big} - - - - -] tick ${i}`);
+  mkdirSync(path.join(dir, 'cp-1'));
+  writeFileSync(path.join(dir, 'cp-1', 'nova-compute.log'), lines.join('\n') + '\n');
+  t.equal((await runMain(['store', 'init', '--store', url])).status, 0);
+  t.equal((await runMain(['ingest', dir, '--store', url])).status, 0);
+  await same(t, url, dir, id, ['--json']);
+  const summary = await runMain([id, '--store', url, '--summary', '--json']);
+  t.match(summary.stdout, big, 'the big request is named, as shared');
+  const records = (await runMain([id, '--store', url, '--json'])).stdout.trimEnd().split('\n');
+  t.equal(records.length, 3, 'its 5100 other records are not in the trace');
+});
