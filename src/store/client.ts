@@ -98,8 +98,7 @@ export function describeStoreError(error: unknown, url: StoreUrl): StoreError {
 /** The server's message without its stack or repetition: `Code: N, e.displayText() = DB::Exception: …`. */
 function serverMessage(text: string): string {
   const m = /Code: (\d+), e\.displayText\(\) = (?:DB::Exception: )?(.*?)(?:, e\.what\(\) = .*)?$/s.exec(text);
-  const body = m === null ? text : `${m[2]} (code ${m[1]})`;
-  const line = firstLine(body);
+  const line = m === null ? firstLine(text) : `${firstLine(m[2]!)} (code ${m[1]})`;
   return line.length > 300 ? `${line.slice(0, 300)}…` : line;
 }
 
