@@ -8,7 +8,7 @@
 // a message. See bench/README.md for what each row means.
 //
 // Options: --quick (small corpora, finishes in about a minute), --sizes 128MiB,1GiB (trace corpora),
-// --filter-size 256MiB, --fleet-scale 1, --runs N, --only trace,filter,fleet,lnav,startup,parse,logger,store,
+// --filter-size 256MiB, --fleet-scale 1, --runs N, --only trace,images,filter,fleet,lnav,startup,parse,logger,store,
 // --seed N, --json (also print the results as JSON).
 
 import { spawnSync } from 'node:child_process';
@@ -30,7 +30,7 @@ const BIN = join(ROOT, 'bin', 'instance-trace');
 const OUT = join(BENCH, 'out');
 const MiB = 2 ** 20;
 const NODE = process.execPath;
-const SECTIONS = ['trace', 'filter', 'fleet', 'lnav', 'startup', 'parse', 'logger', 'store'];
+const SECTIONS = ['trace', 'images', 'filter', 'fleet', 'lnav', 'startup', 'parse', 'logger', 'store'];
 /** The instance the fixtures under fixtures/cloud trace (as `npm run demo` does). */
 const FIXTURE_INSTANCE = '9a5c0bd0-8d0e-4f46-9a4e-3f8b7a1c2d11';
 
@@ -258,6 +258,53 @@ async function benchTrace(corpora, opts, method, rows, facts) {
   }
   if (perSize.length >= 2) rows.push(growthRow('trace', perSize));
   facts.traceCaveat = 'grep -F -r and rg (without -z) read the .gz files as compressed bytes and cannot find the id inside them; instance-trace decompresses them. `grep+zcat` and `rg -z` are the like-for-like references.';
+}
+
+/**
+ * `instance-trace images <dirs>` (every host's image cache, from the cache managers' lines)
+ * against `grep -F -r _base/` over the same files, both writing to a file. Goal: ≤ 2× grep.
+ * grep reads the .gz files as compressed bytes; `grep+zcat` is the like-for-like reference.
+ */
+const IMAGES_LABEL = {
+  'grep _base/': '`grep -F -r _base/`', images: '`instance-trace images`',
+  'grep+zcat _base/': '`grep -F -r _base/` + `zcat *.gz | grep -F _base/`',
+};
+
+async function benchImages(corpora, opts, method, rows) {
+  if (!cliBuilt()) { rows.push(skipRow('images', 'dist/cli/main.js missing — run `npm run build`')); return; }
+  const perSize = [];
+  for (const m of corpora) {
+    const dirs = hostDirs(m);
+    const label = m.label;
+    const out = (n) => join(OUT, `images-${label}-${n}.out`);
+    const cases = [
+      { name: 'grep _base/', argv: ['grep', '-F', '-r', '_base/', ...dirs], outFile: out('grep') },
+      { name: 'images', argv: [process.execPath, BIN, 'images', ...dirs], outFile: out('images'), env: { NO_COLOR: '1' } },
+      { name: 'grep+zcat _base/', argv: ['sh', '-c', `grep -F -r --exclude='*.gz' _base/ "$@"; find "$@" -name '*.gz' -exec zcat {} + | grep -F _base/`, 'sh', ...dirs], outFile: out('grepz') },
+    ];
+    note(`images ${label}: ${cases.map((c) => c.name).join(', ')} × ${opts.runs} …`);
+    const r = await compare(cases, opts.runs, method);
+    const grep = r.get('grep _base/');
+    const input = `${label} (${m.hosts.length} hosts, ${m.files.length} files)`;
+    for (const c of cases) {
+      const x = r.get(c.name);
+      if (x.skipped) { rows.push(skipRow('images', `${c.name} on ${label}: ${x.skipped}`)); continue; }
+      const ratio = x.wall / grep.wall;
+      const row = {
+        bench: 'images', case: IMAGES_LABEL[c.name],
+        input, seconds: x.wall, throughput: fmtMBs(m.uncompressedBytes, x.wall),
+        ratio: c === cases[0] ? '1.00× (ref)' : `${ratio.toFixed(2)}× grep`, rss: fmtMiB(x.rssKiB), goal: '', result: '', lines: countLines(c.outFile),
+      };
+      if (c.name === 'images') {
+        row.goal = 'time ≤ 2.0× grep';
+        const head = /image cache: ([^;]*);/.exec(readFileSync(c.outFile, 'utf8').slice(0, 400));
+        row.result = `${judge(ratio, { max: 2.0 })}${x.warning ? ` (${x.warning})` : ''}${head ? `; answer: ${head[1]}` : ''}`;
+        perSize.push({ label, bytes: m.uncompressedBytes, rssKiB: x.rssKiB, ratio });
+      }
+      rows.push(row);
+    }
+  }
+  if (perSize.length >= 2) rows.push(growthRow('images', perSize));
 }
 
 /** "; answer: N records (…)" from the head of a trace's text output, or '' when it has none. */
@@ -559,7 +606,7 @@ async function main() {
   const facts = {};
 
   let corpora = [];
-  if (want('trace') || want('filter') || want('parse') || want('store')) {
+  if (want('trace') || want('images') || want('filter') || want('parse') || want('store')) {
     for (const label of opts.sizes) {
       const m = await ensureCorpus(label, opts.seed);
       corpora.push({ ...m, label });
@@ -587,6 +634,7 @@ async function main() {
     note(`${name} took ${facts.sectionSeconds[name].toFixed(0)} s`);
   };
   await section('trace', () => benchTrace(corpora, opts, method, rows, facts));
+  await section('images', () => benchImages(corpora, opts, method, rows));
   await section('filter', async () => {
     const filterCorpus = corpora.find((m) => m.label === opts.filterSize) ?? { ...(await ensureCorpus(opts.filterSize, opts.seed)), label: opts.filterSize };
     const largest = corpora.reduce((a, b) => (b.uncompressedBytes > a.uncompressedBytes ? b : a));

@@ -7,15 +7,15 @@ import { describeError } from '../sources/errors.js';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
-import { discoverSources } from '../sources/discover.js';
 import { serviceFromFileName } from '../sources/names.js';
 import { readSourceChunks } from '../sources/read.js';
 import { SourceReport } from '../sources/report.js';
 import type { SourceFile, SourceWarning } from '../sources/source.js';
 import { isUuid } from '../records/ids.js';
 import type { FilterInput, FilterSink } from '../trace/filter.js';
-import { listOf, parseIdleFlush, parseOffsets, parseZone, settleFlags, UsageError } from './options.js';
+import { examplesBlock, listOf, parseIdleFlush, parseOffsets, parseZone, settleFlags, UsageError } from './options.js';
 import { printError, type CliIO } from './io.js';
+import { discoverInputs } from './inputs.js';
 
 export interface FilterArgs {
   instance?: string | string[];
@@ -57,8 +57,8 @@ export function filterCommand(io: CliIO, setStatus: (status: number) => void): C
         .option('from-end', { type: 'boolean', default: false, describe: 'with --follow: skip what the files hold at start (tail -n0)' })
         .option('tz', { type: 'string', nargs: 1, describe: 'with --json: zone of timestamps written without one (default UTC)' })
         .option('offset', { type: 'string', nargs: 1, describe: "with --json: correct a host's clock, HOST=±DURATION (repeatable)" });
-      for (const [command, description] of FILTER_EXAMPLES) b = b.example(command, description);
-      return b as unknown as Argv<FilterArgs>;
+      // Pipelines are long: each on a line of its own under its purpose, never wrapped mid-pipe.
+      return b.epilogue(examplesBlock(FILTER_EXAMPLES)) as unknown as Argv<FilterArgs>;
     },
     handler: async (args: ArgumentsCamelCase<FilterArgs>) => {
       setStatus(await runFilterCommand(args, io));
@@ -103,15 +103,9 @@ export async function runFilterCommand(args: FilterArgs, io: CliIO, signal?: Abo
     if (args.follow) {
       inputs = followInputs(settings.paths, io, stop.signal, args.fromEnd, warnNow);
     } else {
-      const discovery = await discoverSources(settings.paths);
-      if (discovery.sources.length === 0) {
-        // Nothing to read: each path's own reason is the whole story (one line each); else say so.
-        for (const w of discovery.warnings) printError(io, `${w.file}: ${w.message}`);
-        if (discovery.warnings.length === 0) printError(io, `no readable input in ${settings.paths.map((p) => JSON.stringify(p)).join(', ')}`);
-        return 2;
-      }
-      for (const warning of discovery.warnings) warnNow(warning);
-      inputs = readInputs(discovery.sources, io, warnNow, filter.stopped);
+      const sources = await discoverInputs(settings.paths, io, warnNow);
+      if (sources === null) return 2;
+      inputs = readInputs(sources, io, warnNow, filter.stopped);
     }
     await runFilter(filter, inputs, sink, { idleFlushMs: args.follow ? settings.idleFlushMs : null, signal: stop.signal });
   } finally {

@@ -1,6 +1,7 @@
 /**
- * The command line: `instance-trace <instance-id> <paths..>` (the default command) and
- * `instance-trace filter …` (the streaming stage, src/cli/filter.ts). Errors a user can cause are
+ * The command line: `instance-trace <instance-id> <paths..>` (the default command),
+ * `instance-trace filter …` (the streaming stage, src/cli/filter.ts) and `instance-trace images …`
+ * (the image cache view, src/cli/images.ts). Errors a user can cause are
  * one line on stderr and exit status 2, never a stack trace.
  */
 import { readFileSync } from 'node:fs';
@@ -26,16 +27,27 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     io.stdout.write(`${packageVersion()}\n`);
     return 0;
   }
-  const [{ default: yargs }, { TRACE_EXAMPLES, traceCommand }, { filterCommand }, { ingestCommand }, { storeCommand }] = await Promise.all([
-    import('yargs'), import('./trace.js'), import('./filter.js'), import('./ingest.js'), import('./store.js'),
+  if (argv.length === 0) {
+    io.stderr.write(USAGE);
+    return 2;
+  }
+  const [{ default: yargs }, { TRACE_EXAMPLES, traceCommand }, { filterCommand }, { imagesCommand }, { ingestCommand }, { storeCommand }] = await Promise.all([
+    import('yargs'), import('./trace.js'), import('./filter.js'), import('./images.js'), import('./ingest.js'), import('./store.js'),
   ]);
   let status = 0;
   const setStatus = (s: number): void => { status = s; };
-  argv = attachDashedValues(argv);
+  argv = attachColorValue(attachDashedValues(argv));
+  const trace = traceCommand(io, setStatus);
+  const filter = filterCommand(io, setStatus);
+  const images = imagesCommand(io, setStatus);
+  // The command a usage error belongs to, for its own --help.
+  const named = [filter, images].map((c) => String(c.command).split(' ')[0]!).find((name) => name === argv[0]);
+  const helpHint = named === undefined ? 'instance-trace --help' : `instance-trace ${named} --help`;
   let parser = yargs(argv)
     .scriptName('instance-trace')
-    .command(traceCommand(io, setStatus))
-    .command(filterCommand(io, setStatus))
+    .command(trace)
+    .command(filter)
+    .command(images)
     .command(ingestCommand(io, setStatus))
     .command(storeCommand(io, setStatus));
   for (const [command, description] of TRACE_EXAMPLES) parser = parser.example(command, description);
@@ -58,10 +70,51 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
       });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    printError(io, error instanceof CliFailure && error.usage ? `${message} (see instance-trace --help)` : message);
+    if (error instanceof CliFailure && error.usage && message.startsWith('Not enough non-option arguments') && named === undefined) {
+      // No instance id given (only flags): what to type, not yargs' argument count.
+      io.stderr.write(USAGE);
+      return 2;
+    }
+    printError(io, error instanceof CliFailure && error.usage ? `${message} (see ${helpHint})` : message);
     return 2;
   }
   return status;
+}
+
+const USAGE = [
+  'usage: instance-trace <instance-id> [paths..]     one instance\'s history across every host\'s logs',
+  '       instance-trace filter -i <id> [paths..]    the same matching as a pipeline stage',
+  '       instance-trace images [paths..]           what every host\'s image cache holds',
+  'example: instance-trace 9a5c0bd0-8d0e-4f46-9a4e-3f8b7a1c2d11 /var/log/collected/',
+  'more: instance-trace --help, man instance-trace',
+  '',
+].join('\n');
+
+/** Values `--color` takes; any other next word is not its value (a path, the next flag). */
+const COLOR_VALUES = new Set(['auto', 'always', 'never', 'yes', 'no', 'none', 'force']);
+
+/**
+ * A bare `--color` means always, as in grep and git; `--color never` and `--color=never` give
+ * the value. Up to a `--`.
+ */
+export function attachColorValue(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') return [...out, ...argv.slice(i)];
+    if (arg !== '--color') {
+      out.push(arg);
+      continue;
+    }
+    const value = argv[i + 1];
+    if (value !== undefined && COLOR_VALUES.has(value)) {
+      out.push(`--color=${value}`);
+      i++;
+    } else {
+      out.push('--color=always');
+    }
+  }
+  return out;
 }
 
 /**

@@ -142,3 +142,10 @@ export function parseRequestWindow(value: string | undefined, fallback: number):
   if (!(ms >= 0)) throw new UsageError(`bad --request-window: ${JSON.stringify(value)} (a duration like 90m or 2h, units ms, s, m or h, at most 876600h; or all)`);
   return ms;
 }
+
+/** Examples for --help as a block: each purpose, then its command line whole (`$0` → instance-trace). */
+export function examplesBlock(examples: ReadonlyArray<readonly [string, string]>): string {
+  const lines = ['Examples:'];
+  for (const [command, description] of examples) lines.push(`  # ${description}`, `  ${command.replaceAll('$0', 'instance-trace')}`);
+  return lines.join('\n');
+}

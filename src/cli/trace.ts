@@ -3,16 +3,19 @@
  * (sources → records → trace → render) and decides the exit status: 0 found, 1 nothing found,
  * 2 an error (bad flag or id, no readable input, some input skipped or damaged — like grep).
  */
+import { writeFileSync } from 'node:fs';
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
-import { discoverSources } from '../sources/discover.js';
 import { SourceReport } from '../sources/report.js';
 import { normalizeInstanceId } from '../trace/match.js';
+import { findInstanceCandidates, parseIdQuery, type IdQuery, type InstanceCandidate } from '../trace/resolve-id.js';
+import { sanitize } from '../render/sanitize.js';
 import { showTrace, traceToSink } from '../trace/run.js';
 import { DEFAULT_REQUEST_WINDOW_MS } from '../trace/prune.js';
 import { spoolOnceOnlySources } from '../trace/spool.js';
 import type { TraceSink } from '../trace/sink.js';
 import { TextSink } from '../render/text.js';
 import { JsonSink } from '../render/json.js';
+import { HtmlSink } from '../render/html.js';
 import { colorEnabled, listOf, parseColorMode, parseOffsets, parseRequestWindow, parseTimeBound, parseZone, settleFlags, UsageError } from './options.js';
 import { createProgress } from './progress.js';
 import { openStore, STORE_OPTION, withStore } from './store-io.js';
@@ -21,12 +24,14 @@ import { checkSchema } from '../store/schema.js';
 import { traceStore } from '../store/trace.js';
 import type { CorrelateOptions } from '../trace/correlate.js';
 import { printError, type CliIO } from './io.js';
+import { discoverInputs } from './inputs.js';
 
 export interface TraceArgs {
   instanceId: string;
   paths?: string[];
   json: boolean;
   summary: boolean;
+  html?: string;
   since?: string;
   until?: string;
   image?: string | string[];
@@ -43,6 +48,8 @@ export const TRACE_EXAMPLES: ReadonlyArray<[string, string]> = [
   ['$0 <id> fixtures/cloud', 'trace it across every host folder below'],
   ['$0 <id> logs/ --summary', 'where it lived, image, requests, errors'],
   ['$0 <id> logs/ --json | jq -r .message', 'one JSON object per record'],
+  ['$0 <id> logs/ --html report.html', 'a picture of its life: one offline HTML page'],
+  ['$0 9a5c0bd0 logs/', 'the first 8 digits are enough when one instance has them'],
   ['$0 <id> logs/ --offset cp-3=-2.5s', "correct a host's drifting clock"],
   ['$0 <id> logs/ --since 2h --no-cache', 'the last two hours, without cache lines'],
   ['zcat nova-compute.log.2.gz | $0 <id>', 'read standard input'],
@@ -57,6 +64,7 @@ export function traceCommand(io: CliIO, setStatus: (status: number) => void): Co
       .positional('paths', { type: 'string', array: true, describe: 'log files, folders (recursive, .gz too), - for stdin; default stdin when piped' })
       .option('json', { type: 'boolean', default: false, describe: 'one JSON object per record (NDJSON); with --summary, the summary as JSON' })
       .option('summary', { type: 'boolean', default: false, describe: 'print the summary alone' })
+      .option('html', { type: 'string', nargs: 1, describe: 'write the trace as one self-contained HTML page (time axis, summary, records) to FILE, - for stdout' })
       .option('since', { type: 'string', nargs: 1, describe: 'only records at or after this time (ISO-8601, a date, or a duration before now: 2h, 30m, 1d)' })
       .option('until', { type: 'string', nargs: 1, describe: 'only records at or before this time (same forms)' })
       .option('image', { type: 'string', nargs: 1, describe: "the instance's image id, when the logs do not say it (repeatable)" })
@@ -65,7 +73,7 @@ export function traceCommand(io: CliIO, setStatus: (status: number) => void): Co
       .option('requests', { type: 'boolean', default: true, describe: "include the other records of the instance's own requests (--no-requests: don't)" })
       .option('cache', { type: 'boolean', default: true, describe: "include the image cache manager's actions on its base file (--no-cache: don't)" })
       .option('request-window', { type: 'string', nargs: 1, describe: "look for a request's other records only this far from its known times, and for cache lines from this long before the instance's arrival on a host (default 60m; all: read every file whole)" })
-      .option('color', { type: 'string', nargs: 1, describe: 'colour: auto (default; off when not a terminal or NO_COLOR is set), always, never' })
+      .option('color', { type: 'string', nargs: 1, describe: 'colour: auto (default; off when not a terminal or NO_COLOR is set), always, never; bare --color: always' })
       .option('store', { ...STORE_OPTION, describe: 'trace from this store instead of files (see instance-trace ingest): ' + STORE_OPTION.describe }) as unknown as Argv<TraceArgs>,
     handler: async (args: ArgumentsCamelCase<TraceArgs>) => {
       setStatus(await runTraceCommand(args, io));
@@ -79,28 +87,36 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
   if (settings === null) return 2;
   if (settings.store !== null) return runStoreTraceCommand(settings.store, { instanceId: settings.instanceId, imageIds: settings.images, requests: args.requests, cache: args.cache, since: settings.since, until: settings.until }, makeSink(args, io), io);
   const report = new SourceReport();
-  const discovery = await discoverSources(settings.paths);
-  for (const warning of discovery.warnings) report.warn(warning);
-  if (discovery.sources.length === 0) {
-    // Nothing to read: each path's own reason is the whole story (one line each); else say so.
-    for (const w of discovery.warnings) printError(io, `${w.file}: ${w.message}`);
-    if (discovery.warnings.length === 0) printError(io, `no readable input in ${settings.paths.map((p) => JSON.stringify(p)).join(', ')}`);
-    return 2;
-  }
+  const sources = await discoverInputs(settings.paths, io, (warning) => report.warn(warning));
+  if (sources === null) return 2;
 
   let spooled;
   try {
-    spooled = await spoolOnceOnlySources(discovery.sources, io.stdin);
+    spooled = await spoolOnceOnlySources(sources, io.stdin);
   } catch (error) {
     printError(io, `cannot read standard input or a pipe: ${(error as Error).message}`);
     return 2;
   }
+  let instanceId = settings.instanceId;
+  if (settings.query !== null) {
+    const resolved = await resolveShortId(settings.query, String(args.instanceId), spooled.sources, { tz: settings.zone, offsets: settings.offsets }, io);
+    if (typeof resolved === 'number') {
+      await spooled.cleanup();
+      return resolved;
+    }
+    instanceId = resolved;
+  }
   const progress = createProgress(io, spooled.sources.reduce((sum, s) => sum + (s.size ?? 0), 0));
-  const sink = makeSink(args, io);
+  const htmlFile = args.html === undefined || args.html === '-' ? null : { path: args.html, error: null as Error | null };
+  const sink = htmlFile === null ? makeSink(args, io) : new HtmlSink((text) => {
+    try { writeFileSync(htmlFile.path, text); } catch (error) { htmlFile.error = error as Error; }
+  });
   let found: number;
+  let outside: { records: number; first: number | null; last: number | null };
+  let seenHosts: Set<string | null>;
   try {
     const result = await traceToSink(spooled.sources, {
-      instanceId: settings.instanceId,
+      instanceId,
       imageIds: settings.images,
       requests: args.requests,
       cache: args.cache,
@@ -114,11 +130,28 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
       onProgress: (done, total) => progress.update(done, total),
     }, sink);
     found = result.records.length;
+    outside = result.outsideWindow;
+    seenHosts = new Set([...spooled.sources.map((source) => source.host), ...result.records.map((t) => t.record.host)]);
   } finally {
     progress.done();
     await spooled.cleanup();
   }
+  // Silent non-results are the worst kind: a window that left everything out, a clock fixed on no host.
+  if (found === 0 && outside.records > 0) {
+    const span = outside.first === null ? '' : ` (they run from ${isoTime(outside.first)} to ${isoTime(outside.last ?? outside.first)})`;
+    printError(io, `the --since/--until window left out all ${outside.records} record${outside.records === 1 ? '' : 's'} of the instance${span}`);
+  }
+  for (const host of settings.offsets.keys()) {
+    if (!seenHosts.has(host)) printError(io, `warning: --offset ${sanitize(host)}: no such host in these logs (no folder of that name, no record of it in the answer); the offset changed nothing`);
+  }
   for (const line of report.summaryLines()) printError(io, line);
+  if (htmlFile !== null) {
+    if (htmlFile.error !== null) {
+      printError(io, `cannot write the report to ${sanitize(htmlFile.path)}: ${htmlFile.error.message}`);
+      return 2;
+    }
+    printError(io, `report written to ${sanitize(htmlFile.path)} (${found} records)`);
+  }
   if (report.hadSkips) return 2;
   return found > 0 ? 0 : 1;
 }
@@ -133,17 +166,55 @@ async function runStoreTraceCommand(client: StoreClient, opts: CorrelateOptions,
   });
 }
 
-function settle(args: TraceArgs, io: CliIO) {
-  const instanceId = normalizeInstanceId(String(args.instanceId));
-  if (instanceId === null) {
-    throw new UsageError(`not an instance id: ${JSON.stringify(String(args.instanceId))} (expected a UUID like 9a5c0bd0-8d0e-4f46-9a4e-3f8b7a1c2d11)`);
+/**
+ * The instance a prefix or a domain name means in these logs: its UUID (said on stderr), or the
+ * exit status when there is none (1) or several (2, each listed with its times and hosts).
+ */
+async function resolveShortId(query: IdQuery, given: string, sources: Parameters<typeof findInstanceCandidates>[0], parse: Parameters<typeof findInstanceCandidates>[2], io: CliIO): Promise<string | number> {
+  const candidates = await findInstanceCandidates(sources, query, parse);
+  const shown = sanitize(given);
+  if (candidates.length === 0) {
+    printError(io, query.kind === 'prefix'
+      ? `no instance in these logs has an id starting with ${shown}`
+      : `no record in these logs ties ${shown} to an instance id (Nova names it with the instance in its guest XML, at DEBUG)`);
+    return 1;
   }
+  if (candidates.length === 1) {
+    printError(io, `${shown} is instance ${candidates[0]!.id}${query.kind === 'prefix' ? ' (the only one in these logs with that prefix)' : ''}`);
+    return candidates[0]!.id;
+  }
+  printError(io, `${shown} is ambiguous: ${candidates.length} instances in these logs match; give more of the id:`);
+  for (const c of candidates) io.stderr.write(`  ${describeCandidate(c)}\n`);
+  return 2;
+}
+
+function isoTime(ms: number): string {
+  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+}
+
+function describeCandidate(c: InstanceCandidate): string {
+  const time = (ms: number | null): string => (ms === null ? '?' : isoTime(ms));
+  const hosts = c.hosts.length === 0 ? '(unknown host)' : c.hosts.map(sanitize).join(', ');
+  return `${c.id}  ${time(c.first)} → ${time(c.last)}  ${hosts}`;
+}
+
+function settle(args: TraceArgs, io: CliIO) {
+  const given = String(args.instanceId);
+  const full = normalizeInstanceId(given);
+  const query = full === null ? parseIdQuery(given) : null;
+  if (full === null && query === null) {
+    throw new UsageError(`not an instance id: ${JSON.stringify(given)} (expected a UUID like 9a5c0bd0-8d0e-4f46-9a4e-3f8b7a1c2d11, at least its first 8 digits, or a domain name like instance-0000002a)`);
+  }
+  // Resolved against the logs once they are open; the trace never sees a short id.
+  const instanceId = full ?? '';
   const images = listOf(args.image).map((image) => {
     const id = normalizeInstanceId(image);
     if (id === null) throw new UsageError(`not an image id: ${JSON.stringify(image)} (expected a UUID)`);
     return id;
   });
   parseColorMode(args.color);
+  if (args.html !== undefined && (args.json || args.summary)) throw new UsageError('--html writes the whole page: it does not combine with --json or --summary');
+  if (args.html === '') throw new UsageError('--html needs a file name (or - for standard output)');
   const zone = parseZone(args.tz);
   const offsets = parseOffsets(listOf(args.offset));
   const requestWindowMs = parseRequestWindow(args.requestWindow === undefined ? undefined : String(args.requestWindow), DEFAULT_REQUEST_WINDOW_MS);
@@ -157,13 +228,15 @@ function settle(args: TraceArgs, io: CliIO) {
   if (fromStore) {
     if (paths.length > 0) throw new UsageError('--store traces from the store: give no paths with it');
     if (args.tz !== undefined || args.offset !== undefined) throw new UsageError('with --store, times were read at ingest: give --tz and --offset to instance-trace ingest');
-    return { instanceId, images, zone, offsets, since, until, paths, requestWindowMs, store: openStore(args.store, io) };
+    if (query !== null) throw new UsageError('with --store, give the whole instance UUID');
+    if (args.html !== undefined) throw new UsageError('--html is not available with --store yet');
+    return { instanceId, query, images, zone, offsets, since, until, paths, requestWindowMs, store: openStore(args.store, io) };
   }
   if (paths.length === 0) {
     if (io.stdin.isTTY === true) throw new UsageError('no input: give log files or folders, or - to read standard input');
     paths = ['-'];
   }
-  return { instanceId, images, zone, offsets, since, until, paths, requestWindowMs, store: null };
+  return { instanceId, query, images, zone, offsets, since, until, paths, requestWindowMs, store: null };
 }
 
 /**
@@ -186,6 +259,7 @@ function spoolLimitFromEnv(env: NodeJS.ProcessEnv): number | undefined {
 
 function makeSink(args: TraceArgs, io: CliIO): TraceSink {
   const write = (text: string): void => { io.stdout.write(text); };
+  if (args.html === '-') return new HtmlSink(write);
   if (args.json) return new JsonSink(write, { summaryOnly: args.summary });
   const color = colorEnabled(parseColorMode(args.color), io.stdout.isTTY === true, io.env);
   return new TextSink(write, { color, summary: true, timeline: !args.summary });

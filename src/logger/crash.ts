@@ -15,6 +15,7 @@ import { constants } from 'node:os';
 import { pino } from 'pino';
 import { currentScope, runWithScope, scopeOfError } from './context.js';
 import { thrownText } from './describe.js';
+import { escapeLineText } from './escape.js';
 import { capIntake, cutQueue, isRetired, isSonicBoom, leafSinks, retireOnError, type Sink } from './destination-faults.js';
 import { sinkSym } from './symbols.js';
 
@@ -143,6 +144,9 @@ function reportCrash(thrown: unknown, origin: string): void {
   if (!exiting) {
     exiting = true;
     const options = firstOptions();
+    // The log may be a file nobody watches: the terminal or the service manager hears of it too.
+    process.stderr.write(`instance-trace logger: ${escapeLineText(`${what}: ${thrownText(thrown)}`)} `
+      + `(logged as fatal; exiting with status ${options.exitCode})\n`);
     flushAllAndExit(options.exitCode, options.flushTimeoutMs);
   }
 }

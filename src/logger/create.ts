@@ -141,6 +141,8 @@ function cache(this: pino.Logger, action: LoggerCacheAction, details: CacheDetai
   }
 }
 
+const LOG_FORMATS: readonly LogFormat[] = ['json', 'oslo', 'pretty'];
+
 /** A pino logger that tags records with their instance and request (see README). */
 export function createLogger(options: CreateLoggerOptions = {}): InstanceLogger {
   const {
@@ -149,6 +151,10 @@ export function createLogger(options: CreateLoggerOptions = {}): InstanceLogger 
     mixin: userMixin, mixinMergeStrategy: userMergeStrategy, serializers: userSerializers, formatters: userFormatters, hooks: userHooks,
     ...pinoOptions
   } = options;
+  if (!LOG_FORMATS.includes(format)) {
+    // A typo must not silently fall back to JSON in a service's log.
+    throw new TypeError(`createLogger: unknown format ${JSON.stringify(String(format))} (use ${LOG_FORMATS.join(', ')})`);
+  }
   const sink = resolveDestination(options);
   const stream = format === 'oslo'
     ? new OsloTextStream(sink, name, process.pid, pinoOptions.errorKey ?? 'err')

@@ -10,6 +10,7 @@
  * those of sonic-boom 4; a sink without them is left alone.
  */
 import { thrownText } from './describe.js';
+import { escapeLineText } from './escape.js';
 import { destinationPathSym } from './symbols.js';
 
 export type Sink = Record<string | symbol, unknown> & {
@@ -76,7 +77,7 @@ export function retireOnError(sink: Sink): void {
     // A reader that went away (`| head`): pino stops writing silently, and so do we.
     if ((error as { code?: unknown } | null)?.code === 'EPIPE') return;
     const why = error instanceof Error ? error.message : thrownText(error);
-    process.stderr.write(`instance-trace logger: cannot write to ${describeDestination(sink)} (${why}); `
+    process.stderr.write(`instance-trace logger: cannot write to ${escapeLineText(`${describeDestination(sink)} (${why})`)}; `
       + 'its records are dropped from now on\n');
   });
 }

@@ -8,7 +8,7 @@
  * oslo.concurrency processutils command lines, nova conductor/compute image pre-caching.
  */
 import { createHash } from 'node:crypto';
-import type { CacheAction, CacheFact } from './record.js';
+import type { CacheAction, CacheFact, PrecacheStep } from './record.js';
 import { isUuid, normaliseId } from './ids.js';
 
 export interface CacheWording {
@@ -19,6 +19,8 @@ export interface CacheWording {
   pattern: RegExp;
   /** The base file is the first `…/_base/…` path in the message (command lines name several). */
   basePath?: true;
+  /** Image pre-cache lines: the step the row reports. */
+  precache?: PrecacheStep;
 }
 
 const ID = String.raw`(?<image>[^\s()]{1,200})`;
@@ -40,15 +42,22 @@ export const CACHE_WORDINGS: readonly CacheWording[] = [
   { action: 'unknown', cue: 'Unknown base file:', pattern: /Unknown base file: (?<base>\S{1,4096})/ },
   { action: 'too_young', cue: 'file too young to remove:', pattern: /Base(?: or swap|, swap or ephemeral)? file too young to remove: (?<base>\S{1,4096})/ },
   { action: 'remove', cue: 'Removing base', pattern: /Removing base(?: or swap|, swap or ephemeral)? file: (?<base>\S{1,4096})/ },
-  { action: 'error', cue: 'Failed to remove', pattern: /Failed to remove \S{0,4096}_base\/\S{1,4096}?,? error was/, basePath: true },
+  { action: 'error', cue: 'Failed to remove', pattern: /Failed to remove \S{0,4096}_base\/\S{1,4096}?,? error was (?<error>[^\n]{0,1024})/, basePath: true },
   { action: 'error', cue: 'swap image was used by instance', pattern: /(?<base>swap_\d{1,12}) swap image was used by instance but no back files existing/ },
+  // A folder name (the UUID; `instance-0000002a` in Essex) and the backing file's name, not its path.
+  { action: 'in_use', cue: ' is backed by ', pattern: /Instance (?<instance>\S{1,255}) is backed by (?<base>\S{1,4096})/ },
+  { action: 'precache', precache: 'request', cue: 'Preparing to request pre-caching of image(s)', pattern: /Preparing to request pre-caching of image\(s\) (?<list>[0-9a-fA-F, -]{36,})/ },
+  { action: 'precache', precache: 'completed', cue: 'Image pre-cache operation for image(s)', pattern: /Image pre-cache operation for image\(s\) (?<list>[0-9a-fA-F, -]{36,}) completed/ },
+  { action: 'precache', precache: 'skipped', cue: 'Skipping image pre-cache request to compute', pattern: /Skipping image pre-cache request to compute u?['"](?<host>[^'"]{1,255})['"] because it is not up/ },
+  { action: 'precache', precache: 'existing', cue: 'already cached; updating timestamp', pattern: new RegExp(String.raw`Image ${UUID} already cached; updating timestamp`) },
+  { action: 'precache', precache: 'failed', cue: 'Failed to cache image', pattern: new RegExp(String.raw`Failed to cache image ${UUID}: (?<error>[^\n]{0,1024})`) },
   { action: 'convert', cue: 'converting to raw', pattern: new RegExp(UUID + String.raw` was \S{1,64}, converting to raw`) },
   { action: 'convert', cue: 'qemu-img convert', pattern: /qemu-img convert /, basePath: true },
   { action: 'resize', cue: 'qemu-img resize', pattern: /qemu-img resize \//, basePath: true },
   { action: 'fetch', cue: '_base/', pattern: new RegExp(String.raw`[Ff]etch\w{0,16}(?: image)?(?: ${UUID})? (?:to|into) \/`), basePath: true },
   { action: 'fetch', cue: 'fetch_func_sync', pattern: /Lock "(?<base>[0-9a-f]{40}(?:_\d{1,12})?)" acquired by "\S{0,512}fetch_func_sync/ },
-  { action: 'precache', cue: 'image(s)', pattern: /[Pp]re-?cach\w{0,8} [^\n]{0,256}?image\(s\) (?<list>[0-9a-fA-F, -]{36,})/ },
-  { action: 'precache', cue: 'Caching image', pattern: new RegExp(String.raw`Caching image ${UUID}`) },
+  // libvirt's `Caching image <id> by request` (a pre-cache fetch) and our logger's wording.
+  { action: 'precache', precache: 'caching', cue: 'Caching image', pattern: new RegExp(String.raw`Caching image ${UUID}`) },
 ];
 
 /**
@@ -101,17 +110,44 @@ export function parseCacheMessage(text: string): CacheFact | null {
       const items = g.list.split(/[\s,]+/).filter((x) => x !== '');
       if (w.action === 'precache') {
         const ids = items.filter(isUuid).map(normaliseId);
-        return { action: w.action, imageId: ids[0] ?? null, baseFile: null, imageIds: ids };
+        return { action: w.action, imageId: ids[0] ?? null, baseFile: null, imageIds: ids, ...details(w, g) };
       }
       const files = items.map(cleanBase);
       return { action: w.action, imageId: null, baseFile: files[0] ?? null, baseFiles: files };
     }
     const base = w.basePath ? firstBasePath(message.slice(m.index))
       : g.base !== undefined && g.base !== '' && g.base !== 'None' ? cleanBase(g.base) : null;
-    return { action: w.action, imageId: image, baseFile: base };
+    return { action: w.action, imageId: image, baseFile: base, ...details(w, g) };
   }
   return null;
 }
+
+/** The optional facts a row's named groups carry: instance, error, host, and its pre-cache step. */
+function details(w: CacheWording, g: Record<string, string>): Partial<CacheFact> {
+  const out: Partial<CacheFact> = {};
+  if (w.precache !== undefined) out.precache = w.precache;
+  if (g.instance !== undefined) out.instance = isUuid(g.instance) ? normaliseId(g.instance) : g.instance;
+  if (g.error !== undefined) out.error = g.error.trim();
+  if (g.host !== undefined) out.host = g.host;
+  return out;
+}
+
+/**
+ * Literal cues of every wording above, and the field our JSON logger writes (`cache_action`): a
+ * line without any of them cannot be a cache-manager line, so a byte search for them finds them all.
+ */
+export const CACHE_CUES: readonly string[] = [...new Set([...CACHE_WORDINGS.map((w) => w.cue), '"cache_action"'])];
+
+/**
+ * Fewer needles for a byte search that wants every cache-manager line (one indexOf pass each):
+ * most rows' lines name a file under `_base/` (Nova's default `[image_cache] subdirectory_name`,
+ * which the table assumes throughout); the others each have a cue of their own here. The test
+ * checks that every row's sample holds one of them.
+ */
+export const CACHE_SCAN_CUES: readonly string[] = [
+  '_base/', 'absent base file', 'swap image was used', ' is backed by ', 'pre-cach', 'already cached',
+  'Failed to cache image', 'Caching image', 'converting to raw', 'fetch_func_sync', '"cache_action"',
+];
 
 export interface BaseFileName {
   /** SHA-1 hex of the image id, when the file belongs to an image. */
@@ -143,9 +179,13 @@ export function baseFileNameForImage(imageId: string, resizedGb?: number): strin
 /** Ties base files to image ids seen anywhere: add ids as they turn up, then look files up. */
 export class ImageIdByBaseFile {
   private readonly byHash = new Map<string, string>();
+  /** Ids already added: a cache manager names the same image in every pass, hashed once. */
+  private readonly ids = new Set<string>();
 
   add(imageId: string): void {
     const id = normaliseId(imageId);
+    if (this.ids.has(id)) return;
+    this.ids.add(id);
     const hash = baseFileNameForImage(id);
     if (!this.byHash.has(hash)) this.byHash.set(hash, id);
   }

@@ -32,7 +32,21 @@ export interface CacheFact {
   baseFiles?: string[];
   /** Pre-cache requests name several images; imageId is then the first. */
   imageIds?: string[];
+  /** `Instance <id> is backed by <base file>`: the instance (its folder name, usually its UUID) using the file. */
+  instance?: string;
+  /** Image pre-cache lines: the step the line reports (see PrecacheStep). */
+  precache?: PrecacheStep;
+  /** The error a line reports (`Failed to remove …, error was <error>`, `Failed to cache image …: <error>`). */
+  error?: string;
+  /** A host the line names (`Skipping image pre-cache request to compute 'cp-4' …`). */
+  host?: string;
 }
+
+/**
+ * Image pre-cache (Nova 21.0+): the conductor's request and completion, a compute the conductor
+ * skipped (down), and what a compute did with one image (cached it now, already had it, failed).
+ */
+export type PrecacheStep = 'request' | 'completed' | 'skipped' | 'caching' | 'existing' | 'failed';
 
 /** A logging call's place in the code. */
 export interface CodeLocation {

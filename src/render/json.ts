@@ -71,7 +71,7 @@ export function summaryToJson(s: TraceSummary): object {
     hosts: s.stays.map((st) => ({ host: st.host, first: iso(st.first), last: iso(st.last) })),
     images: s.images.map((i) => ({
       host: i.host, image_ids: i.imageIds, base_files: i.baseFiles, unattributed: i.unattributed,
-      last_action: i.lastAction === null ? null : { ...i.lastAction, time: iso(i.lastAction.time) },
+      last_action: i.lastAction === null ? null : { action: i.lastAction.action, time: iso(i.lastAction.time), base_file: i.lastAction.baseFile },
     })),
     requests: s.requests.map((r) => ({
       request_id: r.requestId, time: iso(r.time), host: r.host, service: r.service, first_message: r.firstMessage, records: r.records,

@@ -10,6 +10,7 @@ import type { TraceSink } from '../trace/sink.js';
 import type { TraceSummary } from '../trace/summary.js';
 import type { TracedRecord, Why } from '../trace/types.js';
 import { sanitize } from './sanitize.js';
+import { UNKNOWN_HOST } from '../trace/stays.js';
 import { formatClock, formatDate, formatDateTime, formatSpan, shortBaseFile, shortRequestId } from './format.js';
 
 export interface TextOptions {
@@ -85,7 +86,7 @@ export class TextSink implements TraceSink {
       }
     }
     const time = record.time === null ? '??:??:??.???' : formatClock(record.time);
-    const host = pad(sanitize(record.host ?? '?'), this.#hostWidth);
+    const host = pad(sanitize(record.host ?? UNKNOWN_HOST), this.#hostWidth);
     const service = pad(sanitize(record.service ?? '?'), this.#serviceWidth);
     const levelText = record.level === null ? sanitize(record.levelText ?? '-') : LEVEL_LABEL[record.level];
     const level = levelStyle(c, record.level)(pad(levelText, 5));
@@ -151,7 +152,7 @@ export function renderSummary(s: TraceSummary, c: ChalkInstance = new Chalk({ le
     lines.push(c.bold('requests:'));
     for (const r of s.requests) {
       const when = r.time === null ? '' : `${formatDateTime(r.time)} `;
-      const where = `${sanitize(r.host ?? '?')} ${sanitize(r.service ?? '?')}`;
+      const where = `${sanitize(r.host ?? UNKNOWN_HOST)} ${sanitize(r.service ?? '?')}`;
       lines.push(`  ${sanitize(r.requestId)}  ${when}${where}  ${sanitize(r.firstMessage)}  (${r.records} record${r.records === 1 ? '' : 's'})`);
     }
   }
@@ -168,7 +169,7 @@ export function renderSummary(s: TraceSummary, c: ChalkInstance = new Chalk({ le
     lines.push(c.bold(`errors (${s.errors.length}):`));
     for (const e of s.errors) {
       const when = e.time === null ? '' : `${formatDateTime(e.time)} `;
-      lines.push(`  ${when}${sanitize(e.host ?? '?')} ${sanitize(e.service ?? '?')}  ${c.red(sanitize(e.line))}`);
+      lines.push(`  ${when}${sanitize(e.host ?? UNKNOWN_HOST)} ${sanitize(e.service ?? '?')}  ${c.red(sanitize(e.line))}`);
     }
   }
   lines.push(c.gray('why: T tagged, M mentioned, R same request, C image cache (C? unattributed)'));

@@ -66,8 +66,11 @@ const NOT_HOST = new Set([
   'kolla', 'containers', 'apache2', 'httpd', 'nginx', 'rabbitmq', 'mysql', 'mariadb', 'ovn',
   'openvswitch', 'octavia', 'heat', 'horizon', 'swift', 'ironic', 'magnum', 'manila', 'barbican',
 ]);
-/** A host name or FQDN (RFC 1123 labels). */
-const HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
+/**
+ * A host name or FQDN (RFC 1123 labels); a space inside a label is taken too, since people name
+ * the folders of collected logs (`compute 07`) as they say them.
+ */
+const HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9 -]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9 -]{0,61}[A-Za-z0-9])?)*$/;
 
 /** True when a folder name can be a host: host-shaped, not all digits, not a well-known log folder. */
 export function looksLikeHost(folderName: string): boolean {

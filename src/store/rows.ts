@@ -8,7 +8,7 @@
 import type { LogRecord } from '../records/record.js';
 import { findRequestIds, findUuids } from '../records/ids.js';
 import { baseFileStem } from '../trace/cache.js';
-import { CACHE_CUES } from '../trace/run.js';
+import { CACHE_CUES } from '../records/index.js';
 import type { FoundRecord } from '../trace/types.js';
 import { tsvField } from './sql.js';
 

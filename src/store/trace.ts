@@ -15,7 +15,8 @@
 import { orderRotatedSets } from '../sources/discover.js';
 import type { SourceFile } from '../sources/source.js';
 import { InstanceTrace, type CorrelateOptions, type TraceResult } from '../trace/correlate.js';
-import { CACHE_CUES, pass2Needles, pass2Order } from '../trace/run.js';
+import { CACHE_CUES } from '../records/index.js';
+import { pass2Needles, pass2Order } from '../trace/run.js';
 import { MAX_OWN_REQUEST_RECORDS } from '../trace/requests.js';
 import type { FoundRecord } from '../trace/types.js';
 import type { StoreClient } from './client.js';

@@ -68,6 +68,9 @@ export class InstanceImage {
   readonly imageIds = new Set<string>();
   readonly stems = new Set<string>();
 
+  /** `instanceId`: the instance traced, whose `Instance <id> is backed by <base file>` lines name its file. */
+  constructor(private readonly instanceId: string | null = null) {}
+
   addImage(imageId: string): void {
     const image = imageId.toLowerCase();
     this.imageIds.add(image);
@@ -76,7 +79,8 @@ export class InstanceImage {
 
   /**
    * Learns from one of the instance's own records (tagged, mentioned or of its own requests):
-   * a structured image id, or a base file its request fetched, converted or resized.
+   * a structured image id, a base file its request fetched, converted or resized, or the base
+   * file the cache manager says its disk is backed by.
    */
   noteOwnRecord(record: LogRecord): void {
     const fact = record.cache;
@@ -84,7 +88,9 @@ export class InstanceImage {
       if (record.imageId !== null) this.addImage(record.imageId);
       return;
     }
-    if (!CREATING_ACTIONS.has(fact.action)) return;
+    // The cache manager's `Instance <id> is backed by <base file>`: a cache hit names its file too.
+    const backing = fact.instance !== undefined && fact.instance === this.instanceId;
+    if (!backing && !CREATING_ACTIONS.has(fact.action)) return;
     if (fact.imageId !== null) this.addImage(fact.imageId);
     for (const stem of stemsOf(fact)) this.stems.add(stem);
   }

@@ -44,6 +44,8 @@ export interface TraceResult {
   requestIds: string[];
   /** Request ids seen on the instance's records but shared with other instances (not expanded). */
   sharedRequestIds: string[];
+  /** The instance's records that --since/--until left out, and the times they span (null when none). */
+  outsideWindow: { records: number; first: number | null; last: number | null };
 }
 
 export class InstanceTrace {
@@ -51,12 +53,13 @@ export class InstanceTrace {
   readonly #hits = new Map<string, TracedRecord>();
   readonly #scope: RequestScope;
   readonly #links = new ImageLinks();
-  readonly #image = new InstanceImage();
+  readonly #image: InstanceImage;
   readonly #cacheCandidates: LogRecord[] = [];
   #stays: HostStay[] | null = null;
 
   constructor(opts: CorrelateOptions) {
     this.#opts = { imageIds: [], requests: true, cache: true, ...opts };
+    this.#image = new InstanceImage(opts.instanceId);
     this.#scope = new RequestScope(opts.instanceId);
     for (const image of this.#opts.imageIds) {
       this.#image.addImage(image);
@@ -147,7 +150,17 @@ export class InstanceTrace {
     }
 
     const annotated = [...traced.values()].map((t) => ({ ...t, record: this.#links.annotate(t.record) }));
-    const records = this.#withinTime(sortTimeline(annotated));
+    const timeline = sortTimeline(annotated);
+    const records = this.#withinTime(timeline);
+    const kept = new Set(records);
+    let first: number | null = null;
+    let last: number | null = null;
+    for (const t of timeline) {
+      const time = t.record.time;
+      if (kept.has(t) || time === null) continue;
+      if (first === null || time < first) first = time;
+      if (last === null || time > last) last = time;
+    }
     const shared = new Set<string>();
     for (const t of this.#hits.values()) {
       const id = t.record.requestId;
@@ -160,6 +173,7 @@ export class InstanceTrace {
       images,
       requestIds: [...new Set(requestIds)].filter((id) => !shared.has(id)),
       sharedRequestIds: [...shared],
+      outsideWindow: { records: timeline.length - records.length, first, last },
     };
   }
 

@@ -17,7 +17,7 @@ import path from 'node:path';
 import type { SourceFile } from '../sources/source.js';
 import { spoolBudget, type SpoolTarget } from '../sources/tee.js';
 import type { SourceReport } from '../sources/report.js';
-import { CACHE_WORDINGS, type ParseOptions } from '../records/index.js';
+import { CACHE_CUES, type ParseOptions } from '../records/index.js';
 import type { LogRecord } from '../records/record.js';
 import { InstanceTrace, type CorrelateOptions, type Pass2Plan, type TraceResult } from './correlate.js';
 import type { FoundRecord } from './types.js';
@@ -63,14 +63,6 @@ export interface RunOptions extends CorrelateOptions {
 
 /** Default of RunOptions.spoolLimit: 2 GiB. */
 export const DEFAULT_SPOOL_LIMIT = 2 * 1024 * 1024 * 1024;
-
-/**
- * Literal cues of every cache-manager wording the records layer knows, and the field our JSON
- * logger writes: a line without any of them cannot be a cache-manager line. Used only when the
- * instance's image is unknown after pass 1; once it is known, its base file's SHA-1 name and the
- * image id are needles enough (every cache line about that file names one of them).
- */
-export const CACHE_CUES: readonly string[] = [...new Set([...CACHE_WORDINGS.map((w) => w.cue), '"cache_action"'])];
 
 export async function runTrace(sources: readonly SourceFile[], opts: RunOptions): Promise<TraceResult> {
   const spool = await openGzipSpool(sources, opts.spoolLimit ?? DEFAULT_SPOOL_LIMIT);

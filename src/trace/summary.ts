@@ -5,6 +5,7 @@
 import type { Level } from '../records/record.js';
 import type { HostImage, HostStay, Why } from './types.js';
 import type { TraceResult } from './correlate.js';
+import { UNKNOWN_HOST } from './stays.js';
 
 export interface RequestSummary {
   requestId: string;
@@ -53,7 +54,7 @@ export function summarize(result: TraceResult): TraceSummary {
 
   for (const { record, why, unattributed: u } of result.records) {
     byWhy[why] += 1;
-    if (record.host !== null) hostsSeen.add(record.host);
+    hostsSeen.add(record.host ?? UNKNOWN_HOST);
     if (record.service !== null) servicesSeen.add(record.service);
     if (u) unattributed += 1;
     const level = record.level ?? 'none';

@@ -67,7 +67,7 @@ function jsonRecords(ran: Ran): JsonRecord[] {
 }
 
 /** The trace's timeline: a record's first line, then its continuation lines (`    | …`). */
-const TIMELINE_HEAD = /^[\d?]{2}:[\d?]{2}:[\d?]{2}\.[\d?]{3} +\S+ +\S+ +\S+ +\S+ +\S+ +(.*)$/;
+const TIMELINE_HEAD = /^[\d?]{2}:[\d?]{2}:[\d?]{2}\.[\d?]{3} +(?:\(unknown host\)|\S+) +\S+ +\S+ +\S+ +\S+ +(.*)$/;
 
 function timelineShapes(ran: Ran): Shape[] {
   const shapes: Shape[] = [];

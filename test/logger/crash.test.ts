@@ -77,6 +77,8 @@ for (const kind of ['path', 'buffered', 'transport'] as const) {
     t.match(fatal?.err.stack, /Error: spawn exploded\n\s+at /);
     t.equal(fatal?.err.cause.message, 'libvirt is gone');
     t.equal(records[records.length - 1], fatal, 'the fatal record is the last');
+    t.equal(run.stderr, 'instance-trace logger: uncaught exception: Error: spawn exploded (logged as fatal; exiting with status 1)\n',
+      'one line on stderr says so, whatever the destination');
   });
 }
 

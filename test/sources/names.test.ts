@@ -36,4 +36,7 @@ t.test('host from the layout of collected logs', async (t) => {
   t.notOk(looksLikeHost('2024'));
   t.notOk(looksLikeHost('bad_name'));
   t.ok(looksLikeHost('compute-07'));
+  t.ok(looksLikeHost('compute 07'), 'a folder named with a space is a host');
+  t.notOk(looksLikeHost(' cp-1'), 'not with a space at either end');
+  t.equal(hostFromLayout('collected', ['cp 7', 'nova-compute.log']), 'cp 7');
 });

@@ -1,0 +1,90 @@
+/**
+ * Which instance an operator means when the pager gave less than a UUID: a prefix of at least 8
+ * hex digits (as git takes short hashes), or a libvirt domain name (`instance-0000002a`) that the
+ * logs tie to a UUID. One cheap byte search over the sources for the prefix or the name; only
+ * the records around a hit are parsed.
+ */
+import { searchSource } from '../sources/search.js';
+import type { SourceFile, SourceWarning } from '../sources/source.js';
+import { assembleBlock, findUuids, isRecordStart, type ParseOptions } from '../records/index.js';
+
+export type IdQuery = { kind: 'prefix'; prefix: string } | { kind: 'domain'; name: string };
+
+/** A UUID as written: 8-4-4-4-12 hex digits. A prefix matches it character by character. */
+const UUID_TEMPLATE = 'hhhhhhhh-hhhh-hhhh-hhhh-hhhhhhhhhhhh';
+const MIN_PREFIX_DIGITS = 8;
+const DOMAIN = /^instance-[0-9a-f]{8}$/i;
+
+/** The query a short id stands for, or null when it is neither a long-enough prefix nor a domain name. */
+export function parseIdQuery(text: string): IdQuery | null {
+  const s = text.trim().toLowerCase();
+  if (DOMAIN.test(s)) return { kind: 'domain', name: s };
+  if (s.length >= UUID_TEMPLATE.length) return null;
+  let digits = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    const hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+    if (UUID_TEMPLATE[i] === 'h' ? !hex : c !== '-') return null;
+    if (hex) digits++;
+  }
+  return digits >= MIN_PREFIX_DIGITS ? { kind: 'prefix', prefix: s } : null;
+}
+
+export interface InstanceCandidate {
+  id: string;
+  /** Earliest and latest times of the records that gave it (null when none was timed). */
+  first: number | null;
+  last: number | null;
+  /** Hosts of those records, in order of first appearance. */
+  hosts: string[];
+}
+
+/** `<uuid>…</uuid>` of a libvirt guest XML that Nova logs with the domain's name (`End _get_guest_xml xml=…`). */
+const XML_UUID = /<uuid>([0-9a-fA-F-]{36})<\/uuid>/;
+
+/** The instances the logs hold that `query` may mean, in order of first appearance. */
+export async function findInstanceCandidates(
+  sources: readonly SourceFile[],
+  query: IdQuery,
+  parse: ParseOptions,
+  onWarning?: (warning: SourceWarning) => void,
+): Promise<InstanceCandidate[]> {
+  const needle = query.kind === 'prefix' ? query.prefix : query.name;
+  const found = new Map<string, InstanceCandidate>();
+  const note = (id: string, time: number | null, host: string | null): void => {
+    let c = found.get(id);
+    if (c === undefined) found.set(id, c = { id, first: null, last: null, hosts: [] });
+    if (time !== null) {
+      c.first = c.first === null ? time : Math.min(c.first, time);
+      c.last = c.last === null ? time : Math.max(c.last, time);
+    }
+    if (host !== null && !c.hosts.includes(host)) c.hosts.push(host);
+  };
+  for (const source of sources) {
+    await searchSource(source, { needles: [needle], isRecordStart, onWarning }, (block) => {
+      for (const record of assembleBlock(block, parse)) {
+        const start = record.source.line - block.firstLine;
+        const text = block.lines.slice(start, start + record.source.lines).join('\n');
+        if (!text.toLowerCase().includes(needle)) continue;
+        for (const id of idsMeant(query, text, record.instanceId)) note(id, record.time, record.host);
+      }
+    });
+  }
+  return [...found.values()];
+}
+
+/** The instance ids a record that holds the needle gives for the query. */
+function idsMeant(query: IdQuery, text: string, tagged: string | null): string[] {
+  if (query.kind === 'prefix') {
+    const ids = new Set(findUuids(text));
+    if (tagged !== null) ids.add(tagged);
+    return [...ids].filter((id) => id.startsWith(query.prefix));
+  }
+  // A domain name is tied to the instance the record is tagged with, else the guest XML's own
+  // uuid, else the only UUID the record names.
+  if (tagged !== null) return [tagged];
+  const xml = XML_UUID.exec(text);
+  if (xml !== null) return [xml[1]!.toLowerCase()];
+  const ids = findUuids(text);
+  return ids.length === 1 ? ids : [];
+}

@@ -1,0 +1,89 @@
+/**
+ * Short ids, as a pager gives them: a prefix of 8+ hex digits (unique → traced and said;
+ * several → listed, exit 2; none → exit 1), and a libvirt domain name tied to its UUID by
+ * Nova's guest XML record.
+ */
+import t from 'tap';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { CLOUD, ID, runMain } from './fixture/run.js';
+import { parseIdQuery } from '../../src/trace/resolve-id.js';
+
+const root = mkdtempSync(path.join(tmpdir(), 'it-short-'));
+t.teardown(() => rmSync(root, { recursive: true, force: true }));
+
+const A = '7e3f1a2b-0c4d-4e5f-8a9b-0c1d2e3f4a5b';
+const B = '7e3f1a2b-9d8c-4b7a-8f6e-5d4c3b2a1f0e';
+const oslo = (time: string, instance: string, message: string): string =>
+  `2026-03-02 ${time}.000 4242 INFO nova.compute.manager [req-5f0c2b9e-1d7a-4c33-9e4b-7a1d2c3b4e5f u p - - -] [instance: ${instance}] ${message}`;
+
+function hostLog(host: string, lines: string[]): void {
+  mkdirSync(path.join(root, host), { recursive: true });
+  writeFileSync(path.join(root, host, 'nova-compute.log'), `${lines.join('\n')}\n`);
+}
+hostLog('cp-1', [oslo('09:00:00', A, 'Took 4.2 seconds to spawn the instance on the hypervisor.'), oslo('09:05:00', B, 'Terminating instance')]);
+hostLog('cp-2', [
+  oslo('10:00:00', B, 'Attempting claim on node cp-2: memory 512 MB, disk 1 GB, vcpus 1 CPU'),
+  // Nova's libvirt driver logs the guest XML with the instance tag (DEBUG, `End _get_guest_xml xml=…`).
+  `2026-03-02 10:00:01.000 4242 DEBUG nova.virt.libvirt.driver [req-5f0c2b9e-1d7a-4c33-9e4b-7a1d2c3b4e5f u p - - -] [instance: ${B}] End _get_guest_xml xml=<domain type="kvm">`,
+  `  <uuid>${B}</uuid>`,
+  '  <name>instance-0000002a</name>',
+  '</domain> _get_guest_xml /usr/lib/python3/dist-packages/nova/virt/libvirt/driver.py:7521',
+]);
+
+t.test('which short forms are ids', async (t) => {
+  t.same(parseIdQuery('9a5c0bd0'), { kind: 'prefix', prefix: '9a5c0bd0' });
+  t.same(parseIdQuery('9A5C0BD0-8d0e'), { kind: 'prefix', prefix: '9a5c0bd0-8d0e' });
+  t.same(parseIdQuery('instance-0000002A'), { kind: 'domain', name: 'instance-0000002a' });
+  t.equal(parseIdQuery('9a5c0bd'), null, 'seven digits are too few');
+  t.equal(parseIdQuery('9a5c0bd08'), null, 'a ninth digit where the dash goes');
+  t.equal(parseIdQuery('zzzzzzzz'), null);
+  t.equal(parseIdQuery('instance-2a'), null);
+});
+
+t.test('a unique prefix: traced, and stderr says which instance it is', async (t) => {
+  const r = await runMain([ID.slice(0, 8), CLOUD, '--summary']);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, `instance ${ID}: 42 records`);
+  t.equal(r.stderr, `instance-trace: ${ID.slice(0, 8)} is instance ${ID} (the only one in these logs with that prefix)\n`);
+  const full = await runMain([ID, CLOUD, '--summary']);
+  t.equal(r.stdout, full.stdout, 'the same answer as the full id');
+});
+
+t.test('an ambiguous prefix: each candidate with its first and last time and hosts, exit 2', async (t) => {
+  const r = await runMain(['7e3f1a2b', root]);
+  t.equal(r.status, 2);
+  t.equal(r.stdout, '');
+  t.equal(r.stderr, [
+    'instance-trace: 7e3f1a2b is ambiguous: 2 instances in these logs match; give more of the id:',
+    `  ${A}  2026-03-02 09:00:00.000 → 2026-03-02 09:00:00.000  cp-1`,
+    `  ${B}  2026-03-02 09:05:00.000 → 2026-03-02 10:00:01.000  cp-1, cp-2`,
+    '',
+  ].join('\n'));
+  const longer = await runMain(['7e3f1a2b-9d8c', root, '--summary']);
+  t.equal(longer.status, 0, 'more digits settle it');
+  t.match(longer.stdout, `instance ${B}:`);
+});
+
+t.test('a prefix no instance has: exit 1 with one line', async (t) => {
+  const r = await runMain(['00000000', root]);
+  t.equal(r.status, 1);
+  t.equal(r.stderr, 'instance-trace: no instance in these logs has an id starting with 00000000\n');
+});
+
+t.test('a libvirt domain name: the instance its guest XML record names', async (t) => {
+  const r = await runMain(['instance-0000002a', root, '--summary']);
+  t.equal(r.status, 0, r.stderr);
+  t.match(r.stdout, `instance ${B}:`);
+  t.equal(r.stderr, `instance-trace: instance-0000002a is instance ${B}\n`);
+  const none = await runMain(['instance-000000ff', root]);
+  t.equal(none.status, 1);
+  t.match(none.stderr, /no record in these logs ties instance-000000ff to an instance id/);
+});
+
+t.test('what is not an id at all is still a usage error naming the forms', async (t) => {
+  const r = await runMain(['9a5c', CLOUD]);
+  t.equal(r.status, 2);
+  t.match(r.stderr, /not an instance id: "9a5c" \(expected a UUID like .*, at least its first 8 digits, or a domain name like instance-0000002a\)/);
+});
