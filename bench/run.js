@@ -8,7 +8,7 @@
 // a message. See bench/README.md for what each row means.
 //
 // Options: --quick (small corpora, finishes in about a minute), --sizes 128MiB,1GiB (trace corpora),
-// --filter-size 256MiB, --fleet-scale 1, --runs N, --only trace,images,filter,fleet,lnav,startup,parse,logger,
+// --filter-size 256MiB, --fleet-scale 1, --runs N, --only trace,images,filter,fleet,lnav,startup,parse,logger,store,
 // --seed N, --json (also print the results as JSON).
 
 import { spawnSync } from 'node:child_process';
@@ -22,6 +22,7 @@ import { ensureFleet } from './fleet.js';
 import { generate, GENERATOR_VERSION, parseSize } from './generate.js';
 import { median, rssMethod, runCommand, which } from './lib/measure.js';
 import { verifyCorpus } from './verify.js';
+import { benchStore } from './store.js';
 
 const BENCH = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = join(BENCH, '..');
@@ -29,7 +30,7 @@ const BIN = join(ROOT, 'bin', 'instance-trace');
 const OUT = join(BENCH, 'out');
 const MiB = 2 ** 20;
 const NODE = process.execPath;
-const SECTIONS = ['trace', 'images', 'filter', 'fleet', 'lnav', 'startup', 'parse', 'logger', 'report'];
+const SECTIONS = ['trace', 'images', 'filter', 'fleet', 'lnav', 'startup', 'parse', 'logger', 'report', 'store'];
 /** The instance the fixtures under fixtures/cloud trace (as `npm run demo` does). */
 const FIXTURE_INSTANCE = '9a5c0bd0-8d0e-4f46-9a4e-3f8b7a1c2d11';
 
@@ -616,7 +617,7 @@ async function main() {
   const facts = {};
 
   let corpora = [];
-  if (want('trace') || want('images') || want('filter') || want('parse')) {
+  if (want('trace') || want('images') || want('filter') || want('parse') || want('store')) {
     for (const label of opts.sizes) {
       const m = await ensureCorpus(label, opts.seed);
       corpora.push({ ...m, label });
@@ -659,12 +660,17 @@ async function main() {
   await section('parse', async () => benchParse(corpora, opts, rows));
   await section('logger', async () => benchLogger(opts, rows));
   await section('report', async () => benchReport(opts, rows));
+  await section('store', async () => {
+    const largest = corpora.reduce((a, b) => (b.uncompressedBytes > a.uncompressedBytes ? b : a));
+    await benchStore(largest, { bin: BIN, out: OUT, runs: opts.runs, method, note, skipRow, judge, fmtMiB }, rows, facts);
+  });
 
   const machineLine = `Machine: ${mach.cores} cores, ${mach.cpu}, ${mach.memGiB} GiB RAM, Node ${mach.node}, ${mach.grep}${mach.rg ? `, ${mach.rg}` : ', rg not installed'}${mach.lnav ? `, ${mach.lnav}` : ', lnav not installed'}; peak RSS via ${method === 'gnu-time' ? 'GNU time %M (ru_maxrss)' : '/proc/<pid>/status VmHWM polling'}; median of ${opts.runs} runs after one warm-up (start-up rows: of the count shown), ratios from the same run; load average ${loadBefore.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end (other jobs share the cores); ${new Date().toISOString().slice(0, 16)}Z.`;
   const md = [table(rows), '', machineLine];
   if (facts.traceCaveat) md.push('', `Note: ${facts.traceCaveat}`);
   if (facts.fleet) md.push('', `Fleet: ${facts.fleet}`);
   if (facts.lnav) md.push('', `lnav: ${facts.lnav}`);
+  if (facts.store) md.push('', `Store: ${facts.store}`);
   if (facts.verify) md.push('', `Corpus check: ${facts.verify.summary}`);
   const text = md.join('\n');
   process.stdout.write(`${text}\n`);

@@ -62,5 +62,8 @@ await esbuild.build({
   // which V8 compiles at once instead of at first use: 20-40 ms more at every start.)
   target: 'esnext',
   logLevel: 'warning',
+  // CommonJS that requires node's modules at run time (a bundled ESM file cannot), and loaded only
+  // by the store commands: node loads it from node_modules when one runs.
+  external: ['@clickhouse/client'],
   plugins: [keepLocations],
 });

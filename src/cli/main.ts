@@ -31,8 +31,8 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     io.stderr.write(USAGE);
     return 2;
   }
-  const [{ default: yargs }, { TRACE_EXAMPLES, traceCommand }, { filterCommand }, { imagesCommand }] = await Promise.all([
-    import('yargs'), import('./trace.js'), import('./filter.js'), import('./images.js'),
+  const [{ default: yargs }, { TRACE_EXAMPLES, traceCommand }, { filterCommand }, { imagesCommand }, { ingestCommand }, { storeCommand }] = await Promise.all([
+    import('yargs'), import('./trace.js'), import('./filter.js'), import('./images.js'), import('./ingest.js'), import('./store.js'),
   ]);
   let status = 0;
   const setStatus = (s: number): void => { status = s; };
@@ -47,7 +47,9 @@ export async function main(argv: string[], io: CliIO = processIO()): Promise<num
     .scriptName('instance-trace')
     .command(trace)
     .command(filter)
-    .command(images);
+    .command(images)
+    .command(ingestCommand(io, setStatus))
+    .command(storeCommand(io, setStatus));
   for (const [command, description] of TRACE_EXAMPLES) parser = parser.example(command, description);
   try {
     await parser

@@ -9,7 +9,7 @@ import { SourceReport } from '../sources/report.js';
 import { normalizeInstanceId } from '../trace/match.js';
 import { findInstanceCandidates, parseIdQuery, type IdQuery, type InstanceCandidate } from '../trace/resolve-id.js';
 import { sanitize } from '../render/sanitize.js';
-import { traceToSink } from '../trace/run.js';
+import { showTrace, traceToSink } from '../trace/run.js';
 import { DEFAULT_REQUEST_WINDOW_MS } from '../trace/prune.js';
 import { spoolOnceOnlySources } from '../trace/spool.js';
 import type { TraceSink } from '../trace/sink.js';
@@ -18,6 +18,11 @@ import { JsonSink } from '../render/json.js';
 import { HtmlSink } from '../render/html.js';
 import { colorEnabled, listOf, OSLO_LAYOUT_OPTIONS, parseColorMode, parseOffsets, parseOsloLayout, parseRequestWindow, parseTimeBound, parseZone, settleFlags, UsageError, type OsloLayoutArgs } from './options.js';
 import { createProgress } from './progress.js';
+import { openStore, STORE_OPTION, withStore } from './store-io.js';
+import type { StoreClient } from '../store/client.js';
+import { checkSchema } from '../store/schema.js';
+import { traceStore } from '../store/trace.js';
+import type { CorrelateOptions } from '../trace/correlate.js';
 import { printError, type CliIO } from './io.js';
 import { discoverInputs } from './inputs.js';
 
@@ -37,6 +42,7 @@ export interface TraceArgs extends OsloLayoutArgs {
   cache: boolean;
   color?: string;
   requestWindow?: string;
+  store?: string;
 }
 
 export const TRACE_EXAMPLES: ReadonlyArray<[string, string]> = [
@@ -71,7 +77,8 @@ export function traceCommand(io: CliIO, setStatus: (status: number) => void): Co
       .option('cache', { type: 'boolean', default: true, describe: "include the image cache manager's actions on its base file (--no-cache: don't)" })
       .option('request-window', { type: 'string', nargs: 1, describe: "look for a request's other records only this far from its known times, and for cache lines from this long before the instance's arrival on a host (default 60m; all: read every file whole)" })
       .option('color', { type: 'string', nargs: 1, describe: 'colour: auto (default; off when not a terminal or NO_COLOR is set), always, never; bare --color: always' })
-      .options(OSLO_LAYOUT_OPTIONS) as unknown as Argv<TraceArgs>,
+      .options(OSLO_LAYOUT_OPTIONS)
+      .option('store', { ...STORE_OPTION, describe: 'trace from this store instead of files (see instance-trace ingest): ' + STORE_OPTION.describe }) as unknown as Argv<TraceArgs>,
     handler: async (args: ArgumentsCamelCase<TraceArgs>) => {
       setStatus(await runTraceCommand(args, io));
     },
@@ -82,6 +89,11 @@ export function traceCommand(io: CliIO, setStatus: (status: number) => void): Co
 export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<number> {
   const settings = settleFlags(() => settle(args, io), io);
   if (settings === null) return 2;
+  if (settings.store !== null) {
+    const output = traceOutput(args, io);
+    const status = await runStoreTraceCommand(settings.store, { instanceId: settings.instanceId, imageIds: settings.images, requests: args.requests, cache: args.cache, since: settings.since, until: settings.until }, output.sink, io);
+    return output.finish(status, io);
+  }
   const report = new SourceReport();
   const sources = await discoverInputs(settings.paths, io, (warning) => report.warn(warning));
   if (sources === null) return 2;
@@ -103,10 +115,8 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
     instanceId = resolved;
   }
   const progress = createProgress(io, spooled.sources.reduce((sum, s) => sum + (s.size ?? 0), 0));
-  const htmlFile = args.html === undefined || args.html === '-' ? null : { path: args.html, error: null as Error | null };
-  const sink = htmlFile === null ? makeSink(args, io) : new HtmlSink((text) => {
-    try { writeFileSync(htmlFile.path, text); } catch (error) { htmlFile.error = error as Error; }
-  });
+  const output = traceOutput(args, io);
+  const sink = output.sink;
   let found: number;
   let outside: { records: number; first: number | null; last: number | null };
   let seenHosts: Set<string | null>;
@@ -142,15 +152,42 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
     if (!seenHosts.has(host)) printError(io, `warning: --offset ${sanitize(host)}: no such host in these logs (no folder of that name, no record of it in the answer); the offset changed nothing`);
   }
   for (const line of report.summaryLines()) printError(io, line);
-  if (htmlFile !== null) {
-    if (htmlFile.error !== null) {
-      printError(io, `cannot write the report to ${sanitize(htmlFile.path)}: ${htmlFile.error.message}`);
-      return 2;
-    }
-    printError(io, `report written to ${sanitize(htmlFile.path)} (${found} records)`);
-  }
-  if (report.hadSkips) return 2;
-  return found > 0 ? 0 : 1;
+  return output.finish(report.hadSkips ? 2 : found > 0 ? 0 : 1, io);
+}
+
+/**
+ * Where the trace goes: stdout (text, JSON, or the --html page with `-`), or an --html file,
+ * written once the trace is complete; `finish` says where it went, or why it could not be written.
+ */
+function traceOutput(args: TraceArgs, io: CliIO): { sink: TraceSink; finish: (status: number, io: CliIO) => number } {
+  const path = args.html;
+  if (path === undefined || path === '-') return { sink: makeSink(args, io), finish: (status) => status };
+  let error: Error | null = null;
+  let records = 0;
+  const sink = new HtmlSink((text) => {
+    try { writeFileSync(path, text); } catch (e) { error = e as Error; }
+  }, (count) => { records = count; });
+  return {
+    sink,
+    finish: (status) => {
+      if (error !== null) {
+        printError(io, `cannot write the report to ${sanitize(path)}: ${(error as Error).message}`);
+        return 2;
+      }
+      printError(io, `report written to ${sanitize(path)} (${records} records)`);
+      return status;
+    },
+  };
+}
+
+/** The trace from a store (src/store/trace.ts): same correlation, same sinks, same exit statuses. */
+async function runStoreTraceCommand(client: StoreClient, opts: CorrelateOptions, sink: TraceSink, io: CliIO): Promise<number> {
+  return withStore(client, io, async () => {
+    const layout = await checkSchema(client);
+    const result = await traceStore(client, layout, opts);
+    showTrace(result, sink);
+    return result.records.length > 0 ? 0 : 1;
+  });
 }
 
 /**
@@ -213,11 +250,19 @@ function settle(args: TraceArgs, io: CliIO) {
   const until = args.until === undefined ? null : parseTimeBound('until', args.until, zone, now);
   if (since !== null && until !== null && since > until) throw new UsageError('--since is after --until: nothing could match');
   let paths = (args.paths ?? []).map(String);
+  // The store: --store, or INSTANCE_TRACE_STORE when no input is given or piped.
+  const fromStore = args.store !== undefined || (paths.length === 0 && io.stdin.isTTY === true && (io.env.INSTANCE_TRACE_STORE ?? '') !== '');
+  if (fromStore) {
+    if (paths.length > 0) throw new UsageError('--store traces from the store: give no paths with it');
+    if (args.tz !== undefined || args.offset !== undefined) throw new UsageError('with --store, times were read at ingest: give --tz and --offset to instance-trace ingest');
+    if (query !== null) throw new UsageError('with --store, give the whole instance UUID');
+    return { instanceId, query, images, zone, offsets, since, until, paths, requestWindowMs, oslo, store: openStore(args.store, io) };
+  }
   if (paths.length === 0) {
     if (io.stdin.isTTY === true) throw new UsageError('no input: give log files or folders, or - to read standard input');
     paths = ['-'];
   }
-  return { instanceId, query, images, zone, offsets, since, until, paths, requestWindowMs, oslo };
+  return { instanceId, query, images, zone, offsets, since, until, paths, requestWindowMs, oslo, store: null };
 }
 
 /**

@@ -89,8 +89,11 @@ export class HtmlSink implements TraceSink {
   #summary: TraceSummary | null = null;
   readonly #records: JsonRecord[] = [];
 
-  constructor(write: (text: string) => void) {
+  readonly #onWritten: ((records: number) => void) | undefined;
+
+  constructor(write: (text: string) => void, onWritten?: (records: number) => void) {
     this.#write = write;
+    this.#onWritten = onWritten;
   }
 
   summary(summary: TraceSummary): void {
@@ -102,6 +105,8 @@ export class HtmlSink implements TraceSink {
   }
 
   end(): void {
-    if (this.#summary !== null) this.#write(renderReport(this.#summary, this.#records));
+    if (this.#summary === null) return;
+    this.#write(renderReport(this.#summary, this.#records));
+    this.#onWritten?.(this.#records.length);
   }
 }

@@ -27,8 +27,8 @@ const CHECKPOINT_SEEK_LINES = 1000;
 const NEWLINE = 0x0a;
 
 export interface SearchOptions extends Omit<OpenOptions, 'range'>, ScanLimits {
-  /** Byte strings to find; a record containing any of them is emitted. Needles never span lines. */
-  needles: string[];
+  /** Byte strings to find; a record containing any of them is emitted. Needles never span lines. Null: every record is (the store's ingest). */
+  needles: string[] | null;
   isRecordStart: RecordStartTest;
   /** Bytes asked of the reader at a time (default 1 MiB; tests use tiny ones). */
   chunkSize?: number;
@@ -36,6 +36,8 @@ export interface SearchOptions extends Omit<OpenOptions, 'range'>, ScanLimits {
   retainBytes?: number;
   /** Called after each read with the bytes of the stored input consumed (compressed for gzip). */
   onProgress?(bytes: number): void;
+  /** Awaited after each read's records are handed on, before the next read: a consumer's backpressure (or a stop, by throwing). */
+  drain?(): Promise<void>;
   /** Note checkpoints (returned in stats.checkpoints). */
   checkpoints?: CheckpointOptions;
   /**
@@ -95,7 +97,7 @@ export async function searchSource(source: SourceFile, options: SearchOptions, o
   const tee = options.spool !== undefined && range === undefined && reader.gzip && !reader.seekable ? new TeeReader(reader, options.spool) : null;
   if (tee !== null) reader = tee;
   const checkpoints = options.checkpoints === undefined ? null : new CheckpointNotes(options.checkpoints, range?.offset ?? 0, options.isRecordStart);
-  const toBlock = new TraceBlocks(source, onBlock, stats, new NeedleSet(options.needles));
+  const toBlock = new TraceBlocks(source, onBlock, stats, options.needles === null ? null : new NeedleSet(options.needles));
   const chunkSize = Math.max(1, options.chunkSize ?? 1024 * 1024);
   const scanner = new Scanner({
     isRecordStart: options.isRecordStart,
@@ -127,6 +129,7 @@ export async function searchSource(source: SourceFile, options: SearchOptions, o
       if (n === 0) break;
       scanner.commit(n);
       if (scanner.stats.stopped) break;
+      if (options.drain !== undefined) await options.drain();
     }
     scanner.end();
     scanned = !scanner.stats.stopped;
@@ -163,15 +166,15 @@ class TraceBlocks {
     private readonly source: SourceFile,
     private readonly onBlock: (block: LineBlock) => void,
     private readonly stats: SearchStats,
-    private readonly needles: NeedleSet,
+    private readonly needles: NeedleSet | null,
   ) {}
 
   take(record: RawRecord): void {
-    const rest = this.#afterCut && record.continued && !this.needles.has(record.bytes, 0, record.bytes.length);
+    const rest = this.needles !== null && this.#afterCut && record.continued && !this.needles.has(record.bytes, 0, record.bytes.length);
     this.#afterCut = record.cut;
     if (rest) return;
     this.stats.blocks++;
-    this.onBlock({ source: this.source, firstLine: record.firstLine, lines: record.lines });
+    this.onBlock({ source: this.source, firstLine: record.firstLine, lines: record.lines, offset: record.offset });
   }
 }
 

@@ -23,6 +23,8 @@ export interface LineBlock {
   /** 1-based line number of lines[0] in the decompressed input. */
   firstLine: number;
   lines: string[];
+  /** Byte offset of lines[0] in the decompressed input, when the reader knows it (the trace's searches do). */
+  offset?: number;
 }
 
 /** Decides whether a physical line begins a new record; supplied by the records layer. */

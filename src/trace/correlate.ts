@@ -118,6 +118,11 @@ export class InstanceTrace {
     return this.#opts.requests ? this.#scope.takeUnsearched() : [];
   }
 
+  /** Before pass 2, from a finder that counts (the store): how many records carry a candidate request's id. */
+  noteRequestSize(requestId: string, records: number): void {
+    if (this.#opts.requests) this.#scope.noteSize(requestId, records);
+  }
+
   /** Pass 2 (and 3): a record found for a request id or global id, or as a cache-manager line. */
   addPass2(found: FoundRecord): void {
     const { record } = found;

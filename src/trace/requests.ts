@@ -173,6 +173,15 @@ export class RequestScope {
     return global;
   }
 
+  /**
+   * A finder that counts instead of feeding (the store) tells how many records carry a candidate
+   * request's id: more than one instance's own request writes makes it shared, as feeding them would.
+   */
+  noteSize(requestId: string, records: number): void {
+    const state = this.#requests.get(requestId);
+    if (state !== undefined && !state.shared && records > MAX_OWN_REQUEST_RECORDS) this.#drop(state, requestId);
+  }
+
   #drop(state: RequestState, requestId: string): void {
     state.shared = true;
     state.records = [];

@@ -392,7 +392,7 @@ export function pass2Needles(requestIds: readonly string[], plan: Pass2Plan, cac
  * records carry run there, so they are found shared (and dropped) before the other hosts' logs
  * are read. The order of pass 2 does not change the answer, only the work.
  */
-function pass2Order(sources: readonly SourceFile[], plan: Pass2Plan): SourceFile[] {
+export function pass2Order(sources: readonly SourceFile[], plan: Pass2Plan): SourceFile[] {
   const lived = (s: SourceFile): boolean => s.host !== null && plan.cacheHosts.has(s.host);
   return [...sources.filter(lived), ...sources.filter((s) => !lived(s))];
 }
@@ -405,8 +405,13 @@ function liveNeedles(needles: readonly string[], liveRequests: ReadonlySet<strin
 /** Runs the trace and feeds the sink: summary first, then the timeline. */
 export async function traceToSink(sources: readonly SourceFile[], opts: RunOptions, sink: TraceSink): Promise<TraceResult> {
   const result = await runTrace(sources, opts);
+  showTrace(result, sink);
+  return result;
+}
+
+/** Feeds a trace's answer to a sink: summary first, then the timeline (whichever way its records were found). */
+export function showTrace(result: TraceResult, sink: TraceSink): void {
   sink.summary(summarize(result));
   for (const traced of result.records) sink.record(traced);
   sink.end();
-  return result;
 }

@@ -140,7 +140,7 @@ function checkpointOptions(source: SourceFile, parse: ParseOptions, every: numbe
 }
 
 /** Parses a framed block into records, each with its own physical lines. */
-function foundInBlock(block: LineBlock, parse: ParseOptions): FoundRecord[] {
+export function foundInBlock(block: LineBlock, parse: ParseOptions): FoundRecord[] {
   return assembleBlock(block, parse).map((record) => {
     const start = record.source.line - block.firstLine;
     return { record, text: block.lines.slice(start, start + record.source.lines).join('\n') };

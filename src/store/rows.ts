@@ -1,0 +1,85 @@
+/**
+ * A record as stored: its row in `records` (TabSeparated) and the ids it carries or names, one
+ * row each in `ids`. What the index holds is what a trace's needles are: instance UUIDs and other
+ * UUIDs (image ids) anywhere in its lines, request ids, its parsed ids, base-file SHA-1 names, and
+ * `#cache-cue` when its lines hold a cache manager's wording (pass 2's needles when the image is
+ * unknown).
+ */
+import type { LogRecord } from '../records/record.js';
+import { findRequestIds, findUuids } from '../records/ids.js';
+import { baseFileStem } from '../trace/cache.js';
+import { CACHE_CUES } from '../records/index.js';
+import type { FoundRecord } from '../trace/types.js';
+import { tsvField } from './sql.js';
+
+/** The id of records whose lines hold a cache manager's wording. */
+export const CACHE_CUE_ID = '#cache-cue';
+
+/** Where a record's source stands in the store: its name, host, service, and the ingest's bookkeeping. */
+export interface StoredSource {
+  name: string;
+  host: string | null;
+  service: string | null;
+  identity: string;
+}
+
+const SHA1 = /(?<![0-9a-fA-F])[0-9a-f]{40}(?![0-9a-fA-F])/g;
+
+/** Every id a record carries or names, lower case, each once. */
+export function recordIds(found: FoundRecord): string[] {
+  const { record, text } = found;
+  const ids = new Set<string>([...findUuids(text), ...findRequestIds(text)]);
+  for (const id of [record.instanceId, record.requestId, record.globalRequestId, record.imageId, record.cache?.imageId ?? null, ...(record.cache?.imageIds ?? [])]) {
+    if (id !== null && id !== '') ids.add(id.toLowerCase());
+  }
+  for (const stem of text.match(SHA1) ?? []) ids.add(stem);
+  const fact = record.cache;
+  if (fact !== null) {
+    for (const file of fact.baseFiles ?? (fact.baseFile !== null ? [fact.baseFile] : [])) {
+      const stem = baseFileStem(file);
+      if (stem !== null) ids.add(stem);
+    }
+  }
+  if (CACHE_CUES.some((cue) => text.includes(cue))) ids.add(CACHE_CUE_ID);
+  return [...ids];
+}
+
+/** Largest DateTime 18.16 stores (UInt32 seconds). */
+const MAX_SECONDS = 4294967295;
+
+/** The `records` row of a record (TabSeparated, newline-terminated), in RECORD_COLUMNS order. */
+export function recordRow(found: FoundRecord, source: StoredSource, endOffset: number): string {
+  const r = found.record;
+  const time = r.time;
+  const seconds = time === null ? 0 : Math.min(MAX_SECONDS, Math.max(0, Math.floor(time / 1000)));
+  const ms = time === null || seconds !== Math.floor(time / 1000) ? 0 : time - seconds * 1000;
+  return [
+    tsvField(r.source.file), r.source.line, r.source.lines, endOffset, tsvField(source.identity),
+    tsvField(source.host ?? ''), source.host === null ? 0 : 1, tsvField(source.service ?? ''),
+    tsvField(r.host ?? ''), tsvField(r.service ?? ''), seconds, Math.floor(ms), time === null ? 0 : 1,
+    tsvField(r.level ?? ''), tsvField(r.requestId ?? ''), tsvField(r.instanceId ?? ''), tsvField(found.text), tsvField(JSON.stringify(r)),
+  ].join('\t') + '\n';
+}
+
+/** The `ids` rows of a record. */
+export function idRows(found: FoundRecord): string {
+  const file = tsvField(found.record.source.file);
+  let out = '';
+  for (const id of recordIds(found)) out += `${tsvField(id)}\t${file}\t${found.record.source.line}\n`;
+  return out;
+}
+
+/** A stored row read back: the record as the trace found it, and where its source stands. */
+export interface StoredRow {
+  source: string;
+  line: string | number;
+  source_host: string;
+  source_host_known: string | number;
+  source_service: string;
+  text: string;
+  record: string;
+}
+
+export function foundOfRow(row: StoredRow): FoundRecord {
+  return { record: JSON.parse(row.record) as LogRecord, text: row.text };
+}

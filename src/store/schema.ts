@@ -1,0 +1,115 @@
+/**
+ * The store's tables. Works on Debian's ClickHouse 18.16 and on current releases, so it avoids
+ * what 18.16 lacks or gates: DateTime64 (a record's time is epoch seconds plus a milliseconds
+ * column), data-skipping indexes (lookups go through the id table instead), LowCardinality
+ * (experimental there), query parameters (literals are escaped in src/store/sql.ts).
+ *
+ * - `records`: one row a record, ordered by (source, line); `record` holds the parsed record as
+ *   the trace's JSON (what the trace reads back), `text` its physical lines as read (what the
+ *   correlation's mention tests read); the other columns are for people querying by hand and for
+ *   the ingest's bookkeeping (end_offset, identity).
+ * - `ids`: one row per id a record carries or names (instance UUIDs, request and global request
+ *   ids, image ids, base-file names, and the mark `#cache-cue` of records holding a cache
+ *   manager's wording), ordered by id: a trace's pass 1 and pass 2 are point lookups in it.
+ *
+ * On a cluster the rows live in `records_local` and `ids_local` on each shard, and `records`
+ * and `ids` are Distributed tables over them on each shard, sharded by source, so a record and
+ * its ids are on one shard and a source's bookkeeping is on one shard.
+ */
+import { quoteName, quoteString } from './sql.js';
+import { StoreError, type StoreClient } from './client.js';
+
+export const RECORD_COLUMNS: ReadonlyArray<readonly [string, string]> = [
+  ['source', 'String'], ['line', 'UInt32'], ['lines', 'UInt32'], ['end_offset', 'UInt64'], ['identity', 'String'],
+  ['source_host', 'String'], ['source_host_known', 'UInt8'], ['source_service', 'String'],
+  ['host', 'String'], ['service', 'String'], ['time', 'DateTime'], ['ms', 'UInt16'], ['has_time', 'UInt8'],
+  ['level', 'String'], ['request_id', 'String'], ['instance_id', 'String'], ['text', 'String'], ['record', 'String'],
+];
+
+export const ID_COLUMNS: ReadonlyArray<readonly [string, string]> = [['id', 'String'], ['source', 'String'], ['line', 'UInt32']];
+
+/** The tables a store's queries name: local ones for the id lookups inside a distributed query. */
+export interface Layout {
+  database: string;
+  records: string;
+  ids: string;
+  /** The id table each shard looks up by itself (the local one on a cluster). */
+  localIds: string;
+  distributed: boolean;
+}
+
+function columnsSql(columns: ReadonlyArray<readonly [string, string]>): string {
+  return columns.map(([name, type]) => `${quoteName(name)} ${type}`).join(', ');
+}
+
+/** CREATE statements of one server's tables (`local` names on a cluster). */
+function tableStatements(database: string, suffix: string): string[] {
+  const db = quoteName(database);
+  return [
+    `CREATE TABLE IF NOT EXISTS ${db}.${quoteName(`records${suffix}`)} (${columnsSql(RECORD_COLUMNS)}) ENGINE = MergeTree ORDER BY (source, line) SETTINGS index_granularity = 1024`,
+    `CREATE TABLE IF NOT EXISTS ${db}.${quoteName(`ids${suffix}`)} (${columnsSql(ID_COLUMNS)}) ENGINE = MergeTree ORDER BY (id, source, line)`,
+  ];
+}
+
+function distributedStatements(database: string, cluster: string): string[] {
+  const db = quoteName(database);
+  return ['records', 'ids'].map((table) =>
+    `CREATE TABLE IF NOT EXISTS ${db}.${quoteName(table)} (${columnsSql(table === 'records' ? RECORD_COLUMNS : ID_COLUMNS)}) ` +
+    `ENGINE = Distributed(${quoteName(cluster)}, ${quoteName(database)}, ${quoteName(`${table}_local`)}, cityHash64(source))`);
+}
+
+/** Creates the database (where the user may) and the tables of one server; on a cluster, local and Distributed ones. */
+export async function initSchema(client: StoreClient, cluster: string | null): Promise<void> {
+  const database = client.url.database;
+  try {
+    await client.command(`CREATE DATABASE IF NOT EXISTS ${quoteName(database)}`);
+  } catch (error) {
+    // A user who may not create databases may still own an existing one: go on if it is there.
+    if (!(await databaseExists(client))) throw error;
+  }
+  if (cluster !== null) {
+    const clusters = await client.rows<{ n: string }>(`SELECT count() AS n FROM system.clusters WHERE cluster = ${quoteString(cluster)}`);
+    if (Number(clusters[0]?.n ?? 0) === 0) throw new StoreError(`the store at ${client.url.display} has no cluster ${JSON.stringify(cluster)} in its remote_servers config`, 'schema');
+  }
+  const statements = cluster === null ? tableStatements(database, '') : [...tableStatements(database, '_local'), ...distributedStatements(database, cluster)];
+  for (const sql of statements) await client.command(sql);
+  await checkSchema(client);
+}
+
+async function databaseExists(client: StoreClient): Promise<boolean> {
+  const rows = await client.rows<{ n: string }>(`SELECT count() AS n FROM system.databases WHERE name = ${quoteString(client.url.database)}`);
+  return Number(rows[0]?.n ?? 0) > 0;
+}
+
+/**
+ * The store's layout, checked: its tables hold the columns this version writes (another schema
+ * is one clear error), single-server or Distributed. Null when the tables are not there yet.
+ */
+export async function readLayout(client: StoreClient): Promise<Layout | null> {
+  const database = client.url.database;
+  if (!(await databaseExists(client))) throw new StoreError(`the store at ${client.url.display} has no database ${database}: run \`instance-trace store init\` first`, 'no-database');
+  const tables = await client.rows<{ name: string; engine: string }>(
+    `SELECT name, engine FROM system.tables WHERE database = ${quoteString(database)} AND name IN ('records', 'ids', 'records_local', 'ids_local')`);
+  const engine = new Map(tables.map((t) => [t.name, t.engine]));
+  if (!engine.has('records') || !engine.has('ids')) return null;
+  const distributed = engine.get('records') === 'Distributed';
+  return { database, records: 'records', ids: 'ids', localIds: distributed ? 'ids_local' : 'ids', distributed };
+}
+
+/** Throws a StoreError naming the first table whose columns are not the ones this version writes. */
+export async function checkSchema(client: StoreClient): Promise<Layout> {
+  const layout = await readLayout(client);
+  if (layout === null) throw new StoreError(`the store at ${client.url.display} has no trace tables: run \`instance-trace store init\` first`, 'no-table');
+  const expected: Array<[string, ReadonlyArray<readonly [string, string]>]> = [['records', RECORD_COLUMNS], ['ids', ID_COLUMNS]];
+  if (layout.distributed) expected.push(['records_local', RECORD_COLUMNS], ['ids_local', ID_COLUMNS]);
+  for (const [table, columns] of expected) {
+    const have = await client.rows<{ name: string; type: string }>(
+      `SELECT name, type FROM system.columns WHERE database = ${quoteString(layout.database)} AND table = ${quoteString(table)}`);
+    const got = have.map((c) => `${c.name} ${c.type}`).join(', ');
+    const want = columns.map(([n, t]) => `${n} ${t}`).join(', ');
+    if (got !== want) {
+      throw new StoreError(`the store at ${client.url.display} has a table ${layout.database}.${table} of another schema (not made by instance-trace store init, or by another version)`, 'schema');
+    }
+  }
+  return layout;
+}
