@@ -158,7 +158,7 @@ async function resolveShortId(query: IdQuery, given: string, sources: Parameters
   if (candidates.length === 0) {
     printError(io, query.kind === 'prefix'
       ? `no instance in these logs has an id starting with ${shown}`
-      : `no record in these logs ties ${shown} to an instance id (Nova names it with the instance in its guest XML, at DEBUG)`);
+      : `no record in these logs ties ${shown} to an instance id (Nova names it with the instance in its guest XML, at DEBUG, and libvirt in its "Domain not found" errors)`);
     return 1;
   }
   if (candidates.length === 1) {

@@ -39,8 +39,18 @@ export interface InstanceCandidate {
   hosts: string[];
 }
 
-/** `<uuid>…</uuid>` of a libvirt guest XML that Nova logs with the domain's name (`End _get_guest_xml xml=…`). */
-const XML_UUID = /<uuid>([0-9a-fA-F-]{36})<\/uuid>/;
+/**
+ * Wordings that tie a domain name to its UUID within one record, first match wins:
+ * - the guest XML Nova's libvirt driver logs with the domain's name (`End _get_guest_xml xml=…`);
+ * - libvirt's own error for a vanished domain, quoted in Nova's tracebacks and exception lines
+ *   (`Domain not found: no domain with matching uuid '<uuid>' (instance-0000002a)`).
+ * Each gives the UUID as group 1 and, where it names one, the domain as group 2 (a record may
+ * quote several domains: only the one asked about counts).
+ */
+const DOMAIN_TIES: readonly RegExp[] = [
+  /<uuid>([0-9a-fA-F-]{36})<\/uuid>/g,
+  /no domain with matching uuid '([0-9a-fA-F-]{36})' \((instance-[0-9a-f]{8})\)/g,
+];
 
 /** The instances the logs hold that `query` may mean, in order of first appearance. */
 export async function findInstanceCandidates(
@@ -80,11 +90,14 @@ function idsMeant(query: IdQuery, text: string, tagged: string | null): string[]
     if (tagged !== null) ids.add(tagged);
     return [...ids].filter((id) => id.startsWith(query.prefix));
   }
-  // A domain name is tied to the instance the record is tagged with, else the guest XML's own
-  // uuid, else the only UUID the record names.
+  // A domain name is tied to the instance the record is tagged with, else the UUID a tying
+  // wording gives it, else the only UUID the record names.
   if (tagged !== null) return [tagged];
-  const xml = XML_UUID.exec(text);
-  if (xml !== null) return [xml[1]!.toLowerCase()];
+  for (const tie of DOMAIN_TIES) {
+    for (const m of text.matchAll(tie)) {
+      if (m[2] === undefined || m[2] === query.name) return [m[1]!.toLowerCase()];
+    }
+  }
   const ids = findUuids(text);
   return ids.length === 1 ? ids : [];
 }

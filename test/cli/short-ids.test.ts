@@ -82,6 +82,29 @@ t.test('a libvirt domain name: the instance its guest XML record names', async (
   t.match(none.stderr, /no record in these logs ties instance-000000ff to an instance id/);
 });
 
+t.test("a libvirt domain name: the instance libvirt's own error names, among several domains", async (t) => {
+  const C = 'c41d7e08-5a2b-4f3c-9d1e-6b7a8c9d0e1f';
+  const X = 'd52e8f19-6b3c-4a4d-8e2f-7c8b9d0e1f20';
+  // libvirt's VIR_ERR_NO_DOMAIN wording, quoted by an untagged oslo.messaging exception record
+  // whose traceback names two domains: only the one asked about counts.
+  const dir = mkdtempSync(path.join(tmpdir(), 'it-domain-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(path.join(dir, 'cp-4'));
+  writeFileSync(path.join(dir, 'cp-4', 'nova-compute.log'), [
+    '2026-03-02 12:00:00.000 4242 ERROR oslo_messaging.rpc.server [req-5f0c2b9e-1d7a-4c33-9e4b-7a1d2c3b4e5f u p - - -] Exception during message handling: libvirt.libvirtError: Domain not found: no domain with matching uuid \'' + C + '\' (instance-0000002b)',
+    '2026-03-02 12:00:00.000 4242 ERROR oslo_messaging.rpc.server Traceback (most recent call last):',
+    '2026-03-02 12:00:00.000 4242 ERROR oslo_messaging.rpc.server libvirt.libvirtError: Domain not found: no domain with matching uuid \'' + X + '\' (instance-0000002c)',
+    '2026-03-02 12:00:00.000 4242 ERROR oslo_messaging.rpc.server During handling of the above exception, another exception occurred:',
+    '2026-03-02 12:00:00.000 4242 ERROR oslo_messaging.rpc.server libvirt.libvirtError: Domain not found: no domain with matching uuid \'' + C + '\' (instance-0000002b)',
+    '',
+  ].join('\n'));
+  for (const [name, id] of [['instance-0000002b', C], ['instance-0000002c', X]] as const) {
+    const r = await runMain([name, dir, '--summary']);
+    t.equal(r.status, 0, r.stderr);
+    t.equal(r.stderr, `instance-trace: ${name} is instance ${id}\n`);
+  }
+});
+
 t.test('what is not an id at all is still a usage error naming the forms', async (t) => {
   const r = await runMain(['9a5c', CLOUD]);
   t.equal(r.status, 2);
