@@ -37,6 +37,11 @@ export interface InstanceCandidate {
   last: number | null;
   /** Hosts of those records, in order of first appearance. */
   hosts: string[];
+  /**
+   * Whether the logs show it is an instance: a record is tagged with it, or a wording ties the
+   * domain name to it. A prefix may also match an image's, a port's or a volume's id.
+   */
+  instance: boolean;
 }
 
 /**
@@ -52,7 +57,10 @@ const DOMAIN_TIES: readonly RegExp[] = [
   /no domain with matching uuid '([0-9a-fA-F-]{36})' \((instance-[0-9a-f]{8})\)/g,
 ];
 
-/** The instances the logs hold that `query` may mean, in order of first appearance. */
+/**
+ * The instances the logs hold that `query` may mean, in order of first appearance: those the logs
+ * show are instances when there are any, else every id that matches.
+ */
 export async function findInstanceCandidates(
   sources: readonly SourceFile[],
   query: IdQuery,
@@ -61,9 +69,10 @@ export async function findInstanceCandidates(
 ): Promise<InstanceCandidate[]> {
   const needle = query.kind === 'prefix' ? query.prefix : query.name;
   const found = new Map<string, InstanceCandidate>();
-  const note = (id: string, time: number | null, host: string | null): void => {
+  const note = (id: string, time: number | null, host: string | null, instance: boolean): void => {
     let c = found.get(id);
-    if (c === undefined) found.set(id, c = { id, first: null, last: null, hosts: [] });
+    if (c === undefined) found.set(id, c = { id, first: null, last: null, hosts: [], instance });
+    c.instance ||= instance;
     if (time !== null) {
       c.first = c.first === null ? time : Math.min(c.first, time);
       c.last = c.last === null ? time : Math.max(c.last, time);
@@ -76,11 +85,14 @@ export async function findInstanceCandidates(
         const start = record.source.line - block.firstLine;
         const text = block.lines.slice(start, start + record.source.lines).join('\n');
         if (!text.toLowerCase().includes(needle)) continue;
-        for (const id of idsMeant(query, text, record.instanceId)) note(id, record.time, record.host);
+        for (const id of idsMeant(query, text, record.instanceId)) {
+          note(id, record.time, record.host, query.kind === 'domain' || id === record.instanceId);
+        }
       }
     });
   }
-  return [...found.values()];
+  const all = [...found.values()];
+  return all.some((c) => c.instance) ? all.filter((c) => c.instance) : all;
 }
 
 /** The instance ids a record that holds the needle gives for the query. */

@@ -23,7 +23,10 @@ function hostLog(host: string, lines: string[]): void {
   writeFileSync(path.join(root, host, 'nova-compute.log'), `${lines.join('\n')}\n`);
 }
 hostLog('cp-1', [oslo('09:00:00', A, 'Took 4.2 seconds to spawn the instance on the hypervisor.'), oslo('09:05:00', B, 'Terminating instance')]);
+// An image whose id starts as A's and B's do: the cache manager names it, untagged.
+const IMAGE = '7e3f1a2b-5555-4aaa-8bbb-cccccccccccc';
 hostLog('cp-2', [
+  `2026-03-02 10:00:00.000 4242 INFO nova.virt.libvirt.imagecache [req-0d1e2f3a-4b5c-4d6e-8f7a-9b0c1d2e3f4a - - - - -] image ${IMAGE} at (/var/lib/nova/instances/_base/0d029fda8c411bebbbcb695d274c760e74f87a30): checking`,
   oslo('10:00:00', B, 'Attempting claim on node cp-2: memory 512 MB, disk 1 GB, vcpus 1 CPU'),
   // Nova's libvirt driver logs the guest XML with the instance tag (DEBUG, `End _get_guest_xml xml=…`).
   `2026-03-02 10:00:01.000 4242 DEBUG nova.virt.libvirt.driver [req-5f0c2b9e-1d7a-4c33-9e4b-7a1d2c3b4e5f u p - - -] [instance: ${B}] End _get_guest_xml xml=<domain type="kvm">`,
@@ -64,6 +67,24 @@ t.test('an ambiguous prefix: each candidate with its first and last time and hos
   const longer = await runMain(['7e3f1a2b-9d8c', root, '--summary']);
   t.equal(longer.status, 0, 'more digits settle it');
   t.match(longer.stdout, `instance ${B}:`);
+});
+
+t.test("an id the logs never tag as an instance: left out when instances match, else traced and said for what it is", async (t) => {
+  const r = await runMain(['7e3f1a2b-5555', root, '--summary']);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stderr, `instance-trace: 7e3f1a2b-5555 is ${IMAGE} (the only id in these logs with that prefix; no record is tagged with it as an instance: it may be an image's, a port's or a volume's id)\n`);
+  t.match(r.stdout, `instance ${IMAGE}:`);
+
+  // Several such ids and no instance: listed as ids, not called instances.
+  const dir = mkdtempSync(path.join(tmpdir(), 'it-ids-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(path.join(dir, 'cp-5'));
+  const cache = (image: string): string =>
+    `2026-03-02 11:00:00.000 4242 INFO nova.virt.libvirt.imagecache [req-0d1e2f3a-4b5c-4d6e-8f7a-9b0c1d2e3f4a - - - - -] image ${image} at (/var/lib/nova/instances/_base/0d029fda8c411bebbbcb695d274c760e74f87a30): checking`;
+  writeFileSync(path.join(dir, 'cp-5', 'nova-compute.log'), `${cache('abcdef01-1111-4aaa-8bbb-cccccccccccc')}\n${cache('abcdef01-2222-4aaa-8bbb-cccccccccccc')}\n`);
+  const two = await runMain(['abcdef01', dir]);
+  t.equal(two.status, 2);
+  t.match(two.stderr, /^instance-trace: abcdef01 is ambiguous: 2 ids in these logs match; give more of the id:\n/);
 });
 
 t.test('a prefix no instance has: exit 1 with one line', async (t) => {
