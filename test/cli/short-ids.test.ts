@@ -126,6 +126,19 @@ t.test("a libvirt domain name: the instance libvirt's own error names, among sev
   }
 });
 
+t.test('a libvirt domain name: an untagged record that names it and one UUID', async (t) => {
+  const E = 'e63f9a2a-7c4d-4b5e-9f3a-8d9c0e1f2a31';
+  const dir = mkdtempSync(path.join(tmpdir(), 'it-domain1-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(path.join(dir, 'cp-6'));
+  // Nova's periodic disk accounting, untagged, quoting an older libvirt's error (no name in it).
+  writeFileSync(path.join(dir, 'cp-6', 'nova-compute.log'),
+    `2026-03-02 13:00:00.000 4242 WARNING nova.virt.libvirt.driver [req-0d1e2f3a-4b5c-4d6e-8f7a-9b0c1d2e3f4a - - - - -] Error from libvirt while getting description of instance-0000002d: [Error Code 42] Domain not found: no domain with matching uuid '${E}'\n`);
+  const r = await runMain(['instance-0000002d', dir, '--summary']);
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stderr, `instance-trace: instance-0000002d is instance ${E}\n`);
+});
+
 t.test('what is not an id at all is still a usage error naming the forms', async (t) => {
   const r = await runMain(['9a5c', CLOUD]);
   t.equal(r.status, 2);
