@@ -7,28 +7,9 @@
 import { searchSource } from '../sources/search.js';
 import type { SourceFile, SourceWarning } from '../sources/source.js';
 import { assembleBlock, findUuids, isRecordStart, type ParseOptions } from '../records/index.js';
+import type { IdQuery } from '../records/ids.js';
 
-export type IdQuery = { kind: 'prefix'; prefix: string } | { kind: 'domain'; name: string };
-
-/** A UUID as written: 8-4-4-4-12 hex digits. A prefix matches it character by character. */
-const UUID_TEMPLATE = 'hhhhhhhh-hhhh-hhhh-hhhh-hhhhhhhhhhhh';
-const MIN_PREFIX_DIGITS = 8;
-const DOMAIN = /^instance-[0-9a-f]{8}$/i;
-
-/** The query a short id stands for, or null when it is neither a long-enough prefix nor a domain name. */
-export function parseIdQuery(text: string): IdQuery | null {
-  const s = text.trim().toLowerCase();
-  if (DOMAIN.test(s)) return { kind: 'domain', name: s };
-  if (s.length >= UUID_TEMPLATE.length) return null;
-  let digits = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    const hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-    if (UUID_TEMPLATE[i] === 'h' ? !hex : c !== '-') return null;
-    if (hex) digits++;
-  }
-  return digits >= MIN_PREFIX_DIGITS ? { kind: 'prefix', prefix: s } : null;
-}
+export { parseIdQuery, type IdQuery } from '../records/ids.js';
 
 export interface InstanceCandidate {
   id: string;
