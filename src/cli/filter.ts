@@ -11,7 +11,7 @@ import { podLogName, serviceFromFileName } from '../sources/names.js';
 import { readSourceChunks } from '../sources/read.js';
 import { SourceReport } from '../sources/report.js';
 import type { SourceFile, SourceWarning } from '../sources/source.js';
-import { isUuid } from '../records/ids.js';
+import { isUuid, parseIdQuery } from '../records/ids.js';
 import type { FilterInput, FilterSink } from '../trace/filter.js';
 import { examplesBlock, listOf, OSLO_LAYOUT_OPTIONS, parseIdleFlush, parseOffsets, parseOsloLayout, parseZone, settleFlags, UsageError, type OsloLayoutArgs } from './options.js';
 import { printError, type CliIO } from './io.js';
@@ -126,7 +126,11 @@ export async function runFilterCommand(args: FilterArgs, io: CliIO, signal?: Abo
 function settle(args: FilterArgs, io: CliIO) {
   const instances = listOf(args.instance).map((id) => {
     const trimmed = id.trim();
-    if (!isUuid(trimmed)) throw new UsageError(`not an instance id: ${JSON.stringify(id)} (expected a UUID like 9a5c0bd0-8d0e-4f46-9a4e-3f8b7a1c2d11)`);
+    if (!isUuid(trimmed)) {
+      // A short id needs the logs read first: a stream stage cannot, the trace command can.
+      const hint = parseIdQuery(trimmed) === null ? '' : `; the filter streams and needs the whole id: instance-trace ${JSON.stringify(trimmed)} <paths> finds it`;
+      throw new UsageError(`not an instance id: ${JSON.stringify(id)} (expected a UUID like 9a5c0bd0-8d0e-4f46-9a4e-3f8b7a1c2d11${hint})`);
+    }
     return trimmed.toLowerCase();
   });
   const requests = listOf(args.request).map((id) => {

@@ -200,14 +200,17 @@ async function resolveShortId(query: IdQuery, given: string, sources: Parameters
   if (candidates.length === 0) {
     printError(io, query.kind === 'prefix'
       ? `no instance in these logs has an id starting with ${shown}`
-      : `no record in these logs ties ${shown} to an instance id (Nova names it with the instance in its guest XML, at DEBUG)`);
+      : `no record in these logs ties ${shown} to an instance id (Nova names it with the instance in its guest XML, at DEBUG, and libvirt in its "Domain not found" errors)`);
     return 1;
   }
   if (candidates.length === 1) {
-    printError(io, `${shown} is instance ${candidates[0]!.id}${query.kind === 'prefix' ? ' (the only one in these logs with that prefix)' : ''}`);
-    return candidates[0]!.id;
+    const only = candidates[0]!;
+    printError(io, !only.instance
+      ? `${shown} is ${only.id} (the only id in these logs with that prefix; no record is tagged with it as an instance: it may be an image's, a port's or a volume's id)`
+      : `${shown} is instance ${only.id}${query.kind === 'prefix' ? ' (the only one in these logs with that prefix)' : ''}`);
+    return only.id;
   }
-  printError(io, `${shown} is ambiguous: ${candidates.length} instances in these logs match; give more of the id:`);
+  printError(io, `${shown} is ambiguous: ${candidates.length} ${candidates[0]!.instance ? 'instances' : 'ids'} in these logs match; give more of the id:`);
   for (const c of candidates) io.stderr.write(`  ${describeCandidate(c)}\n`);
   return 2;
 }

@@ -67,3 +67,29 @@ export function isUuid(s: string): boolean {
 export function normaliseId(s: string): string {
   return isUuid(s) ? s.toLowerCase() : s;
 }
+
+/**
+ * A short id as a pager gives it: a prefix of at least 8 hex digits of a UUID (as git takes short
+ * hashes) or a libvirt domain name (`instance-0000002a`). Resolved against the logs in
+ * src/trace/resolve-id.ts.
+ */
+export type IdQuery = { kind: 'prefix'; prefix: string } | { kind: 'domain'; name: string };
+
+/** A UUID as written: 8-4-4-4-12 hex digits. A prefix matches it character by character. */
+const UUID_TEMPLATE = 'hhhhhhhh-hhhh-hhhh-hhhh-hhhhhhhhhhhh';
+const MIN_PREFIX_DIGITS = 8;
+const DOMAIN = /^instance-[0-9a-f]{8}$/i;
+
+/** The query a short id stands for, or null when it is neither a long-enough prefix nor a domain name. */
+export function parseIdQuery(text: string): IdQuery | null {
+  const s = text.trim().toLowerCase();
+  if (DOMAIN.test(s)) return { kind: 'domain', name: s };
+  if (s.length >= UUID_TEMPLATE.length) return null;
+  let digits = 0;
+  for (let i = 0; i < s.length; i++) {
+    const hex = isHex(s.charCodeAt(i));
+    if (UUID_TEMPLATE[i] === 'h' ? !hex : s[i] !== '-') return null;
+    if (hex) digits++;
+  }
+  return digits >= MIN_PREFIX_DIGITS ? { kind: 'prefix', prefix: s } : null;
+}

@@ -7,28 +7,9 @@
 import { searchSource } from '../sources/search.js';
 import type { SourceFile, SourceWarning } from '../sources/source.js';
 import { assembleBlock, findUuids, recordStartTest, type ParseOptions } from '../records/index.js';
+import type { IdQuery } from '../records/ids.js';
 
-export type IdQuery = { kind: 'prefix'; prefix: string } | { kind: 'domain'; name: string };
-
-/** A UUID as written: 8-4-4-4-12 hex digits. A prefix matches it character by character. */
-const UUID_TEMPLATE = 'hhhhhhhh-hhhh-hhhh-hhhh-hhhhhhhhhhhh';
-const MIN_PREFIX_DIGITS = 8;
-const DOMAIN = /^instance-[0-9a-f]{8}$/i;
-
-/** The query a short id stands for, or null when it is neither a long-enough prefix nor a domain name. */
-export function parseIdQuery(text: string): IdQuery | null {
-  const s = text.trim().toLowerCase();
-  if (DOMAIN.test(s)) return { kind: 'domain', name: s };
-  if (s.length >= UUID_TEMPLATE.length) return null;
-  let digits = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s[i]!;
-    const hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-    if (UUID_TEMPLATE[i] === 'h' ? !hex : c !== '-') return null;
-    if (hex) digits++;
-  }
-  return digits >= MIN_PREFIX_DIGITS ? { kind: 'prefix', prefix: s } : null;
-}
+export { parseIdQuery, type IdQuery } from '../records/ids.js';
 
 export interface InstanceCandidate {
   id: string;
@@ -37,12 +18,30 @@ export interface InstanceCandidate {
   last: number | null;
   /** Hosts of those records, in order of first appearance. */
   hosts: string[];
+  /**
+   * Whether the logs show it is an instance: a record is tagged with it, or a wording ties the
+   * domain name to it. A prefix may also match an image's, a port's or a volume's id.
+   */
+  instance: boolean;
 }
 
-/** `<uuid>…</uuid>` of a libvirt guest XML that Nova logs with the domain's name (`End _get_guest_xml xml=…`). */
-const XML_UUID = /<uuid>([0-9a-fA-F-]{36})<\/uuid>/;
+/**
+ * Wordings that tie a domain name to its UUID within one record, first match wins:
+ * - the guest XML Nova's libvirt driver logs with the domain's name (`End _get_guest_xml xml=…`);
+ * - libvirt's own error for a vanished domain, quoted in Nova's tracebacks and exception lines
+ *   (`Domain not found: no domain with matching uuid '<uuid>' (instance-0000002a)`).
+ * Each gives the UUID as group 1 and, where it names one, the domain as group 2 (a record may
+ * quote several domains: only the one asked about counts).
+ */
+const DOMAIN_TIES: readonly RegExp[] = [
+  /<uuid>([0-9a-fA-F-]{36})<\/uuid>/g,
+  /no domain with matching uuid '([0-9a-fA-F-]{36})' \((instance-[0-9a-f]{8})\)/g,
+];
 
-/** The instances the logs hold that `query` may mean, in order of first appearance. */
+/**
+ * The instances the logs hold that `query` may mean, in order of first appearance: those the logs
+ * show are instances when there are any, else every id that matches.
+ */
 export async function findInstanceCandidates(
   sources: readonly SourceFile[],
   query: IdQuery,
@@ -51,9 +50,10 @@ export async function findInstanceCandidates(
 ): Promise<InstanceCandidate[]> {
   const needle = query.kind === 'prefix' ? query.prefix : query.name;
   const found = new Map<string, InstanceCandidate>();
-  const note = (id: string, time: number | null, host: string | null): void => {
+  const note = (id: string, time: number | null, host: string | null, instance: boolean): void => {
     let c = found.get(id);
-    if (c === undefined) found.set(id, c = { id, first: null, last: null, hosts: [] });
+    if (c === undefined) found.set(id, c = { id, first: null, last: null, hosts: [], instance });
+    c.instance ||= instance;
     if (time !== null) {
       c.first = c.first === null ? time : Math.min(c.first, time);
       c.last = c.last === null ? time : Math.max(c.last, time);
@@ -66,11 +66,14 @@ export async function findInstanceCandidates(
         const start = record.source.line - block.firstLine;
         const text = block.lines.slice(start, start + record.source.lines).join('\n');
         if (!text.toLowerCase().includes(needle)) continue;
-        for (const id of idsMeant(query, text, record.instanceId)) note(id, record.time, record.host);
+        for (const id of idsMeant(query, text, record.instanceId)) {
+          note(id, record.time, record.host, query.kind === 'domain' || id === record.instanceId);
+        }
       }
     });
   }
-  return [...found.values()];
+  const all = [...found.values()];
+  return all.some((c) => c.instance) ? all.filter((c) => c.instance) : all;
 }
 
 /** The instance ids a record that holds the needle gives for the query. */
@@ -80,11 +83,14 @@ function idsMeant(query: IdQuery, text: string, tagged: string | null): string[]
     if (tagged !== null) ids.add(tagged);
     return [...ids].filter((id) => id.startsWith(query.prefix));
   }
-  // A domain name is tied to the instance the record is tagged with, else the guest XML's own
-  // uuid, else the only UUID the record names.
+  // A domain name is tied to the instance the record is tagged with, else the UUID a tying
+  // wording gives it, else the only UUID the record names.
   if (tagged !== null) return [tagged];
-  const xml = XML_UUID.exec(text);
-  if (xml !== null) return [xml[1]!.toLowerCase()];
+  for (const tie of DOMAIN_TIES) {
+    for (const m of text.matchAll(tie)) {
+      if (m[2] === undefined || m[2] === query.name) return [m[1]!.toLowerCase()];
+    }
+  }
   const ids = findUuids(text);
   return ids.length === 1 ? ids : [];
 }

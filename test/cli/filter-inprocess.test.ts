@@ -43,7 +43,9 @@ t.test('filters stdin through main(); statuses 0 and 1', async (t) => {
 t.test('usage errors: one line, status 2', async (t) => {
   const cases: Array<[string[], RegExp]> = [
     [['filter'], /nothing to filter for/],
-    [['filter', '-i', 'x'], /not an instance id: "x"/],
+    [['filter', '-i', 'x'], /not an instance id: "x" \(expected a UUID like [0-9a-f-]{36}\)$/m],
+    // A short id that the trace command would resolve: the filter says where to go.
+    [['filter', '-i', '9a5c0bd0'], /not an instance id: "9a5c0bd0" \(expected a UUID like .*; the filter streams and needs the whole id: instance-trace "9a5c0bd0" <paths> finds it\)$/m],
     [['filter', '-r', 'req-nope'], /not a request id: "req-nope"/],
     [['filter', '-i', ID, '--idle-flush', '-5'], /bad --idle-flush value/],
     [['filter', '-i', ID, '--tz', 'Mars/Olympus'], /./],
