@@ -354,7 +354,7 @@ export class ImageCacheInventory {
       const proofs = entry.lastRemoval === null ? [proof] : [entry.lastRemoval, proof];
       entry.anomaly('removed_in_use').note(`instance ${instance} still used it after its removal`, proofs, [instance]);
     }
-    entries.clear();
+    this.#removedUnder.get(host)?.delete(instance);
   }
 
   #presentAgain(entry: Entry, proof: ProofLine): void {
