@@ -582,7 +582,7 @@ function benchReport(opts, rows) {
   if (res.skipped) { rows.push(skipRow('report', res.skipped)); return; }
   rows.push({
     bench: 'report', case: 'open → interactive', input: `${res.records} records, ${(res.bytes / MiB).toFixed(1)} MiB page (written in ${(res.writeMs / 1000).toFixed(2)} s)`,
-    seconds: res.readyMs / 1000, throughput: `click→select ${res.clickMs.toFixed(0)} ms`, ratio: `max ${(res.readyMax / 1000).toFixed(2)} s`, rss: '',
+    seconds: res.readyMs / 1000, throughput: `all listed ${(res.listedMs / 1000).toFixed(2)} s, click→select ${res.clickMs.toFixed(0)} ms`, ratio: `max ${(res.readyMax / 1000).toFixed(2)} s`, rss: '',
     goal: '< 2 s', result: judge(res.readyMs / 1000, { max: 2 }),
   });
 }

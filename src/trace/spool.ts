@@ -43,8 +43,9 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 function removeLiveDirs(): void {
   for (const dir of liveDirs) {
     try {
-      // Retries: a worker may be creating a file in it while the process goes down.
-      rmSync(dir, { recursive: true, force: true, maxRetries: 3, retryDelay: 10 });
+      // Retries (10, backing off): a worker or a pending open may be creating a file in it while
+      // the process goes down, and on a loaded machine that can take a while.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 10 });
     } catch {
       // Nothing more can be done on the way out; an error here must not hide the real one.
     }

@@ -68,14 +68,22 @@ t.test("the fixture instance's report: every record, a working axis, no error, n
   t.ok(width > 100, `rendered text has width (${Math.round(width)} px): fonts are present`);
 
   // A click on a mark selects its record in the list.
-  const mark = page.locator('.vis-item.mark').nth(5);
-  await mark.click();
+  // A click on a mark's dot selects the record that mark stands for (its axis item 'r<index>').
+  const box = (await page.locator('.vis-point.mark .vis-dot').nth(5).boundingBox())!;
+  const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+  const markOf = await page.evaluate(([px, py]) => {
+    const point = document.elementFromPoint(px!, py!)?.closest('.vis-point') as (Element & { 'vis-item'?: { id: string } }) | null;
+    return point?.['vis-item']?.id ?? null;
+  }, [x, y]);
+  t.match(markOf, /^r\d+$/, 'a mark is under the pointer');
+  await page.mouse.click(x, y);
   const chosen = await page.evaluate(() => {
     const selected = document.querySelector('#records li.selected');
-    return { index: document.body.getAttribute('data-selected'), li: selected?.getAttribute('data-index') ?? null };
+    return { index: document.body.getAttribute('data-selected'), li: selected?.getAttribute('data-index') ?? null, marked: document.querySelectorAll('.vis-point.vis-selected').length };
   });
-  t.not(chosen.li, null, 'a record is selected');
-  t.equal(chosen.li, chosen.index);
+  t.equal(chosen.li, markOf!.slice(1), "the clicked mark's record is selected in the list");
+  t.equal(chosen.index, chosen.li);
+  t.equal(chosen.marked, 1, 'and the mark is shown selected on the axis');
 
   // Keyboard: j moves to the next record, Enter opens a traceback.
   await page.locator('#records li').first().click();
@@ -128,4 +136,37 @@ t.test('--html - writes the page to standard output; bad uses are one line', asy
   const nowhere = await runMain([ID, CLOUD, '--html', path.join(root, 'no', 'such', 'dir', 'r.html')]);
   t.equal(nowhere.status, 2);
   t.match(nowhere.stderr, /cannot write the report to .*r\.html: ENOENT/);
+});
+
+t.test('a longer trace: every row listed (the rows after the first come a chunk per frame), long summary lists folded', async (t) => {
+  const lines: string[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const time = new Date(Date.UTC(2026, 2, 2, 9) + i * 1000).toISOString().replace('T', ' ').replace('Z', '');
+    lines.push(`${time} 4242 ${i % 100 === 0 ? 'ERROR' : 'INFO'} nova.compute.manager [req-5f0c2b9e-1d7a-4c33-9e4b-7a1d2c3b4e5f u p - - -] [instance: ${ID}] step ${i}`);
+  }
+  const input = path.join(root, 'long', 'cp-1');
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(input, { recursive: true });
+  writeFileSync(path.join(input, 'nova-compute.log'), `${lines.join('\n')}\n`);
+  const file = path.join(root, 'long.html');
+  const r = await runMain([ID, input, '--html', file]);
+  t.equal(r.status, 0, r.stderr);
+  const { page, consoleErrors, requests } = await open(file);
+  const seen = await page.evaluate(() => ({
+    rows: document.querySelectorAll('#records li[data-source]').length,
+    last: document.querySelector('#records li:last-child .msg')!.textContent,
+    errorsTitle: [...document.querySelectorAll('.facts h2')].map((h) => h.textContent).find((h) => h!.startsWith('errors')),
+    shownErrors: document.querySelectorAll('.facts section:last-child > ul > li').length,
+    folded: document.querySelector('.facts section:last-child details.more-facts summary')?.textContent,
+  }));
+  t.equal(seen.rows, 2000, 'one element per record');
+  t.equal(seen.last, 'step 1999', 'in time order to the last');
+  t.equal(seen.errorsTitle, 'errors (20)');
+  t.equal(seen.shownErrors, 8, 'the first errors shown');
+  t.equal(seen.folded, '12 more', 'the rest folded');
+  await page.keyboard.press('/');
+  await page.keyboard.type('step 1999');
+  t.equal(await page.evaluate(() => document.querySelectorAll('#records li:not(.hidden)').length), 1, 'search reaches the last chunk');
+  t.same(consoleErrors, []);
+  t.same(requests, []);
 });
