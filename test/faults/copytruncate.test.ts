@@ -5,15 +5,11 @@
  * (Rename+create with late writes: test/sources/follow.test.ts.)
  */
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { DAEMON_LINE, followFilter, recordNumbers, spawnScript } from './fixtures/followed-filter.js';
 
-const BIN = fileURLToPath(new URL('../../bin/instance-trace', import.meta.url));
-const CLEAN = ['-c', 'unset NODE_OPTIONS; exec "$@"', 'sh'];
-const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 const ID = '96abccce-8d1f-4e07-b6d1-4b2ab87e23b4';
 const RECORDS = 200;
 
@@ -21,7 +17,7 @@ const RECORDS = 200;
 const DAEMON = `
 const fs = require('node:fs');
 const [file, id, total] = process.argv.slice(1);
-const line = (n) => \`2017-05-16 00:00:\${String(n % 60).padStart(2, '0')}.000 2931 INFO nova.compute.manager [req-84a068e2-7bf3-4fbf-b480-f41b090acc76 u p - - -] [instance: \${id}] record \${n} of \${total}\\n\`;
+${DAEMON_LINE}
 const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
 const fd = fs.openSync(file, 'a');
 for (let n = 1; n <= 100; n++) fs.writeSync(fd, line(n));
@@ -42,31 +38,18 @@ t.test('filter --follow over copytruncate: the records after the truncation all 
   const dir = mkdtempSync(join(tmpdir(), 'it-copytruncate-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'nova-compute.log');
-  const daemon = spawn('/bin/sh', [...CLEAN, process.execPath, '-e', DAEMON, file, ID, String(RECORDS)], { env: ENV });
+  const daemon = spawnScript(DAEMON, [file, ID, String(RECORDS)]);
   // The file exists with its first 100 records before the filter starts following it.
-  await new Promise<void>((resolve) => daemon.stdout.once('data', () => resolve()));
-  const filter = spawn('/bin/sh', [...CLEAN, process.execPath, BIN, 'filter', '--follow', '--idle-flush', '100', '-i', ID, file], { env: ENV });
-  t.teardown(() => { filter.kill('SIGKILL'); daemon.kill('SIGKILL'); });
-  let out = '';
-  let err = '';
-  let arrived: () => void = () => undefined;
-  filter.stdout.on('data', (d: Buffer) => { out += d.toString(); arrived(); });
-  filter.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const exited = new Promise<number | null>((resolve) => filter.on('close', (code) => { arrived(); resolve(code); }));
-  const waitFor = async (text: string): Promise<void> => {
-    while (!out.includes(text)) {
-      if (filter.exitCode !== null) throw new Error(`filter exited (${filter.exitCode}); stderr: ${err}`);
-      await new Promise<void>((resolve) => { arrived = resolve; });
-    }
-  };
-  await waitFor(`record 100 of ${RECORDS}\n`);
-  daemon.stdin.write('go\n');
-  await waitFor(`record ${RECORDS} of ${RECORDS}\n`);
-  const lines = out.split('\n').slice(0, -1);
-  const numbers = lines.map((l) => Number(/\] record (\d+) of /.exec(l)?.[1]));
+  await new Promise<void>((resolve) => daemon.stdout!.once('data', () => resolve()));
+  const filter = followFilter(['--idle-flush', '100', '-i', ID, file]);
+  t.teardown(() => { filter.child.kill('SIGKILL'); daemon.kill('SIGKILL'); });
+  await filter.waitFor(`record 100 of ${RECORDS}\n`);
+  daemon.stdin!.write('go\n');
+  await filter.waitFor(`record ${RECORDS} of ${RECORDS}\n`);
+  const { lines, numbers } = recordNumbers(filter.out);
   t.same(numbers, Array.from({ length: RECORDS }, (_, i) => i + 1), 'every record once, in order: 1..100 before, 101..200 after the truncation');
   t.ok(lines.every((l) => l.startsWith('2017-05-16 00:00:') && l.includes(`[instance: ${ID}] record `)), 'each record whole');
-  filter.kill('SIGTERM');
-  t.equal(await exited, 0, 'SIGTERM: status 0');
-  t.equal(err, '');
+  filter.child.kill('SIGTERM');
+  t.equal(await filter.exited, 0, 'SIGTERM: status 0');
+  t.equal(filter.err, '');
 });

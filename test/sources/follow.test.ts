@@ -1,10 +1,9 @@
 import t from 'tap';
 import { appendFileSync, mkdtempSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync, openSync, writeSync, closeSync, mkdirSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { followFiles, type FollowEvent } from '../../src/sources/follow.js';
+import { DAEMON_LINE, followFilter, recordNumbers, spawnScript } from '../faults/fixtures/followed-filter.js';
 
 function tempDir(t: { teardown(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'follow-'));
@@ -288,12 +287,8 @@ t.test('a new file rotated away itself soon after is read too: each rotated file
 
 /**
  * The whole stage (bin/instance-trace, built dist/) against a daemon's rotation: rename, create,
- * write on through the old descriptor for half a second, then reopen. tap puts its loaders into
- * NODE_OPTIONS of every child; a shell clears it, as a user's shell has none.
+ * write on through the old descriptor for half a second, then reopen.
  */
-const BIN = fileURLToPath(new URL('../../bin/instance-trace', import.meta.url));
-const CLEAN = ['-c', 'unset NODE_OPTIONS; exec "$@"', 'sh'];
-const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 const ID = '96abccce-8d1f-4e07-b6d1-4b2ab87e23b4';
 const RECORDS = 300;
 
@@ -304,7 +299,7 @@ const RECORDS = 300;
 const DAEMON = `
 const fs = require('node:fs');
 const [file, id, total] = process.argv.slice(1);
-const line = (n) => \`2017-05-16 00:00:\${String(n % 60).padStart(2, '0')}.000 2931 INFO nova.compute.manager [req-84a068e2-7bf3-4fbf-b480-f41b090acc76 u p - - -] [instance: \${id}] record \${n} of \${total}\\n\`;
+${DAEMON_LINE}
 const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
 let fd = fs.openSync(file, 'a');
 fs.writeSync(fd, line(1));
@@ -323,29 +318,16 @@ process.stdin.once('data', async () => {
 t.test('filter --follow: records written to the rotated file before the daemon reopens are all passed on, whole, once', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'nova-compute.log');
-  const filter = spawn('/bin/sh', [...CLEAN, process.execPath, BIN, 'filter', '--follow', '--idle-flush', '100', '-i', ID, file], { env: ENV });
-  const daemon = spawn('/bin/sh', [...CLEAN, process.execPath, '-e', DAEMON, file, ID, String(RECORDS)], { env: ENV });
-  t.teardown(() => { filter.kill('SIGKILL'); daemon.kill('SIGKILL'); });
-  let out = '';
-  let err = '';
-  let arrived: () => void = () => undefined;
-  filter.stdout.on('data', (d: Buffer) => { out += d.toString(); arrived(); });
-  filter.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const exited = new Promise<number | null>((resolve) => filter.on('close', (code) => { arrived(); resolve(code); }));
-  const waitFor = async (text: string): Promise<void> => {
-    while (!out.includes(text)) {
-      if (filter.exitCode !== null) throw new Error(`filter exited (${filter.exitCode}); stderr: ${err}`);
-      await new Promise<void>((resolve) => { arrived = resolve; });
-    }
-  };
+  const filter = followFilter(['--idle-flush', '100', '-i', ID, file]);
+  const daemon = spawnScript(DAEMON, [file, ID, String(RECORDS)]);
+  t.teardown(() => { filter.child.kill('SIGKILL'); daemon.kill('SIGKILL'); });
   // The rotation comes only once the filter follows the file (record 1 is through).
-  await waitFor(`record 1 of ${RECORDS}\n`);
-  daemon.stdin.write('go\n');
+  await filter.waitFor(`record 1 of ${RECORDS}\n`);
+  daemon.stdin!.write('go\n');
   // The last of each file: the old one's (200) is passed on once it is quiet or drained.
-  await waitFor(`record ${RECORDS} of ${RECORDS}\n`);
-  await waitFor(`record 200 of ${RECORDS}\n`);
-  const lines = out.split('\n').slice(0, -1);
-  const numbers = lines.map((l) => Number(/\] record (\d+) of /.exec(l)?.[1]));
+  await filter.waitFor(`record ${RECORDS} of ${RECORDS}\n`);
+  await filter.waitFor(`record 200 of ${RECORDS}\n`);
+  const { lines, numbers } = recordNumbers(filter.out);
   const missing = Array.from({ length: RECORDS }, (_, i) => i + 1).filter((n) => !numbers.includes(n));
   t.same(missing, [], `no record lost (${missing.length} of ${RECORDS} missing)`);
   t.equal(lines.length, RECORDS, 'none twice, none split');
@@ -354,7 +336,7 @@ t.test('filter --follow: records written to the rotated file before the daemon r
   t.same(oldFile, [...oldFile].sort((a, b) => a - b), 'the old file\'s records in the order written');
   t.same(newFile, [...newFile].sort((a, b) => a - b), 'the new file\'s records in the order written');
   t.ok(lines.every((l) => l.startsWith('2017-05-16 00:00:') && l.includes(`[instance: ${ID}] record `)), 'each record whole');
-  filter.kill('SIGTERM');
-  t.equal(await exited, 0);
-  t.equal(err, '');
+  filter.child.kill('SIGTERM');
+  t.equal(await filter.exited, 0);
+  t.equal(filter.err, '');
 });
