@@ -201,17 +201,25 @@ t.test('a file missing for a moment (rotation between rename and create) is no n
   await it.return?.(undefined);
 });
 
-t.test('a rotated file written on through its old descriptor (until the daemon reopens) is read to its quiet end', async (t) => {
-  const dir = tempDir(t);
-  const file = join(dir, 'nova-compute.log');
+/**
+ * A followed file `o1` whose writer keeps its descriptor while the file is renamed away (to
+ * `.1`) and a new one with `n1` created, as a daemon's log before it is told to reopen.
+ */
+async function rotatedWithWriter(t: Parameters<typeof tempDir>[0], rotationGraceMs: number) {
+  const file = join(tempDir(t), 'nova-compute.log');
   writeFileSync(file, 'o1\n');
   const writer = openSync(file, 'a');
   t.teardown(() => closeSync(writer));
   const ac = new AbortController();
-  const it = followFiles([file], { pollMs: 10, rotationGraceMs: 500, signal: ac.signal });
+  const it = followFiles([file], { pollMs: 10, rotationGraceMs, signal: ac.signal });
   await collectUntil(it, hasData('o1\n'));
   renameSync(file, `${file}.1`);
   writeFileSync(file, 'n1\n');
+  return { file, writer, ac, it };
+}
+
+t.test('a rotated file written on through its old descriptor (until the daemon reopens) is read to its quiet end', async (t) => {
+  const { writer, ac, it } = await rotatedWithWriter(t, 500);
   // Pulled meanwhile: the follower catches up with the old file while the writer is still on it.
   const collected = collectUntil(it, drained(1));
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -231,17 +239,8 @@ t.test('a rotated file written on through its old descriptor (until the daemon r
 });
 
 t.test('while the rotated file is read on, the new one is read as its bytes come: both streams interleave, neither waits for the grace', async (t) => {
-  const dir = tempDir(t);
-  const file = join(dir, 'nova-compute.log');
-  writeFileSync(file, 'o1\n');
-  const writer = openSync(file, 'a');
-  t.teardown(() => closeSync(writer));
-  const ac = new AbortController();
   // A grace far longer than the exchange below: every step waits for the follower, never for the clock.
-  const it = followFiles([file], { pollMs: 10, rotationGraceMs: 60_000, signal: ac.signal });
-  await collectUntil(it, hasData('o1\n'));
-  renameSync(file, `${file}.1`);
-  writeFileSync(file, 'n1\n');
+  const { file, writer, ac, it } = await rotatedWithWriter(t, 60_000);
   const events: FollowEvent[] = [];
   events.push(...await collectUntil(it, (seen) => streamOf(seen) === 'n1\n'));
   for (let i = 2; i <= 4; i++) {
