@@ -189,10 +189,24 @@ async function* followed(files: readonly string[], signal: AbortSignal, fromEnd:
     const pod = podLogName(path.resolve(file));
     return [file, { path: file, display: file, host: pod?.pod ?? null, service: pod?.container ?? serviceFromFileName(path.basename(file)), gzip: false, size: null }];
   }));
+  // A file rotated away and still read is a stream of its own (same name), ended when drained.
+  const rotated = new Map<string, SourceFile>();
+  const rotatedSource = (file: string, n: number): SourceFile => {
+    const key = `${n}\0${file}`;
+    let source = rotated.get(key);
+    if (source === undefined) rotated.set(key, source = { ...sources.get(file)! });
+    return source;
+  };
   for await (const event of followFiles(files, { signal, fromEnd })) {
     const source = sources.get(event.path)!;
-    if (event.kind === 'data') yield { kind: 'data', source, chunk: event.chunk };
+    if (event.kind === 'data') yield { kind: 'data', source: event.rotated === undefined ? source : rotatedSource(event.path, event.rotated), chunk: event.chunk };
     else if (event.kind === 'reopen') yield { kind: 'reopen', source };
+    else if (event.kind === 'drained') {
+      const key = `${event.rotated}\0${event.path}`;
+      const old = rotated.get(key);
+      rotated.delete(key);
+      if (old) yield { kind: 'end', source: old };
+    }
     else warn({ file: event.path, kind: event.message === 'no such file' ? 'missing' : 'unreadable', message: `${event.message} (still watching for it)` });
   }
 }

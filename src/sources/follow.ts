@@ -24,9 +24,9 @@ export interface FollowOptions {
    */
   goneAfterMs?: number;
   /**
-   * How long a file rotated away must have been quiet before the follower switches to the new
-   * file under its path (ms, default 1000): a daemon writes on to its open descriptor until it is
-   * told to reopen. Meanwhile the new file is held open and waits; its bytes follow the switch.
+   * How long a file rotated away is read on after it was last seen to grow (ms, default 1000): a
+   * daemon writes on to its open descriptor until it is told to reopen. The new file under the
+   * path is read meanwhile too, as its bytes come (a `rotated` stream beside it).
    */
   rotationGraceMs?: number;
   /** Stops following; the generator then returns. */
@@ -34,14 +34,19 @@ export interface FollowOptions {
 }
 
 /**
- * - `data`: new bytes of `path`, in order; one file's bytes at a time (never two files mixed).
+ * - `data`: new bytes of `path`, in order. Without `rotated`: of the file under the path now.
+ *   With `rotated: n`: of the n-th file rotated away from the path, still read while its writer
+ *   may be on it; a stream of its own, its bytes in order, never mixed with another's.
+ * - `drained`: the rotated file `rotated` has been quiet for `rotationGraceMs` and is read to
+ *   its end: a consumer ends the record it was holding for that stream.
  * - `reopen`: what follows is a new file under `path` (rotated away, truncated, or it appeared);
  *   a consumer ends the record it was holding for `path` and counts lines from 1 again. After a
- *   rotation it comes once the old file has been quiet for `rotationGraceMs`.
+ *   rotation the old file's remaining bytes come as its `rotated` stream.
  * - `gone`: `path` cannot be read now (missing, no permission); reported once until it returns.
  */
 export type FollowEvent =
-  | { kind: 'data'; path: string; chunk: Buffer }
+  | { kind: 'data'; path: string; chunk: Buffer; rotated?: number }
+  | { kind: 'drained'; path: string; rotated: number }
   | { kind: 'reopen'; path: string; reason: 'rotated' | 'truncated' | 'appeared' }
   | { kind: 'gone'; path: string; message: string };
 
@@ -53,18 +58,25 @@ interface FollowedFile {
   ino: number;
   /** Next byte to read from the open file. */
   pos: number;
-  /** The open file was replaced or removed under `path`; read on until it is quiet, then switch. */
-  draining: boolean;
-  /** While draining: the file now under `path`, opened so that it cannot slip away before the switch. */
-  successor: FileHandle | null;
-  /** performance.now() of the latest of: the open file's last growth, the start of draining, the successor's appearance. */
-  lastNews: number;
+  /** Files rotated away from `path` (replaced or removed), read on until each is quiet. */
+  rotated: Drain[];
+  /** How many files were rotated away from `path` so far (numbers the `rotated` streams). */
+  rotations: number;
   /** A `gone` event was sent and the file has not come back since. */
   reportedGone: boolean;
   /** Opened once already (a later opening is a reopen). */
   seen: boolean;
   /** When the path was first found missing since it was last there (ms), or null. */
   missingSince: number | null;
+}
+
+/** A file rotated away, read on through its own descriptor until it has been quiet for the grace. */
+interface Drain {
+  id: number;
+  handle: FileHandle;
+  pos: number;
+  /** performance.now() of its last growth, or of its rotation. */
+  lastNews: number;
 }
 
 const DEFAULT_POLL_MS = 200;
@@ -77,7 +89,7 @@ export async function* followFiles(paths: readonly string[], options: FollowOpti
   const readBytes = options.readBytes ?? DEFAULT_READ_BYTES;
   const signal = options.signal;
   const files: FollowedFile[] = [...new Set(paths)].map((path) => ({
-    path, handle: null, dev: 0, ino: 0, pos: 0, draining: false, successor: null, lastNews: 0, reportedGone: false, seen: false, missingSince: null,
+    path, handle: null, dev: 0, ino: 0, pos: 0, rotated: [], rotations: 0, reportedGone: false, seen: false, missingSince: null,
   }));
   const goneAfterMs = options.goneAfterMs ?? DEFAULT_GONE_AFTER_MS;
   const graceMs = options.rotationGraceMs ?? DEFAULT_ROTATION_GRACE_MS;
@@ -91,11 +103,23 @@ export async function* followFiles(paths: readonly string[], options: FollowOpti
       let readSomething = false;
       for (const file of files) {
         if (signal?.aborted) break;
-        for (const event of await refresh(file, first && options.fromEnd === true, goneAfterMs, graceMs)) yield event;
-        const chunk = await readMore(file, readBytes);
+        for (const event of await refresh(file, first && options.fromEnd === true, goneAfterMs)) yield event;
+        const chunk = file.handle ? await readMore(file.handle, file, readBytes) : null;
         if (chunk) {
           readSomething = true;
           yield { kind: 'data', path: file.path, chunk };
+        }
+        for (const drain of [...file.rotated]) {
+          const old = await readMore(drain.handle, drain, readBytes);
+          if (old) {
+            readSomething = true;
+            yield { kind: 'data', path: file.path, chunk: old, rotated: drain.id };
+          } else if (performance.now() - drain.lastNews >= graceMs) {
+            // Read to its end and quiet: a writer that kept its descriptor has been told to reopen by now.
+            file.rotated.splice(file.rotated.indexOf(drain), 1);
+            await drain.handle.close().catch(() => undefined);
+            yield { kind: 'drained', path: file.path, rotated: drain.id };
+          }
         }
       }
       first = false;
@@ -106,12 +130,12 @@ export async function* followFiles(paths: readonly string[], options: FollowOpti
     signal?.removeEventListener('abort', onAbort);
     waker.wake();
     for (const w of watchers) w.close();
-    await Promise.all(files.flatMap((f) => [f.handle, f.successor]).map((h) => h?.close().catch(() => undefined)));
+    await Promise.all(files.flatMap((f) => [f.handle, ...f.rotated.map((d) => d.handle)]).map((h) => h?.close().catch(() => undefined)));
   }
 }
 
 /** Notices rotation, truncation, disappearance and (re)appearance of one file. */
-async function refresh(file: FollowedFile, startAtEnd: boolean, goneAfterMs: number, graceMs: number): Promise<FollowEvent[]> {
+async function refresh(file: FollowedFile, startAtEnd: boolean, goneAfterMs: number): Promise<FollowEvent[]> {
   let current: Stats | null;
   let problem = '';
   try {
@@ -120,28 +144,17 @@ async function refresh(file: FollowedFile, startAtEnd: boolean, goneAfterMs: num
     current = null;
     problem = describeError(err);
   }
+  let reason: 'rotated' | 'appeared' = 'appeared';
   if (file.handle) {
-    if (!file.draining) {
-      if (current && current.ino === file.ino && current.dev === file.dev) {
-        if (current.size >= file.pos) return [];
-        file.pos = 0;
-        return [{ kind: 'reopen', path: file.path, reason: 'truncated' }];
-      }
-      file.draining = true;
-      file.lastNews = performance.now();
+    if (current && current.ino === file.ino && current.dev === file.dev) {
+      if (current.size >= file.pos) return [];
+      file.pos = 0;
+      return [{ kind: 'reopen', path: file.path, reason: 'truncated' }];
     }
-    if (current?.isFile()) await holdSuccessor(file);
-    if (!(await quiet(file, file.handle, graceMs))) return [];
-    await closeHandle(file);
-    const successor = file.successor;
-    if (successor) {
-      file.successor = null;
-      const opened = await successor.stat().catch(() => null);
-      if (opened) return adopt(file, successor, opened, false);
-      await successor.close().catch(() => undefined);
-    }
-    // Removed rather than replaced: whatever comes later under the path merely appeared.
-    if (!current) file.draining = false;
+    // Replaced or removed: read on through the old descriptor beside whatever comes under the path.
+    file.rotated.push({ id: ++file.rotations, handle: file.handle, pos: file.pos, lastNews: performance.now() });
+    file.handle = null;
+    reason = 'rotated';
   }
   // No open file: open the one now under the path, if any.
   if (!current) {
@@ -168,11 +181,11 @@ async function refresh(file: FollowedFile, startAtEnd: boolean, goneAfterMs: num
     file.reportedGone = true;
     return [{ kind: 'gone', path: file.path, message: describeError(err) }];
   }
-  return adopt(file, handle, await handle.stat(), startAtEnd);
+  return adopt(file, handle, await handle.stat(), startAtEnd, reason);
 }
 
 /** Follows `handle` (with its stats `opened`) from now on, as the file under the path. */
-function adopt(file: FollowedFile, handle: FileHandle, opened: Stats, startAtEnd: boolean): FollowEvent[] {
+function adopt(file: FollowedFile, handle: FileHandle, opened: Stats, startAtEnd: boolean, reason: 'rotated' | 'appeared'): FollowEvent[] {
   file.missingSince = null;
   file.handle = handle;
   file.dev = opened.dev;
@@ -180,50 +193,16 @@ function adopt(file: FollowedFile, handle: FileHandle, opened: Stats, startAtEnd
   file.pos = startAtEnd && !file.seen ? opened.size : 0;
   file.reportedGone = false;
   const events: FollowEvent[] = [];
-  if (file.seen) events.push({ kind: 'reopen', path: file.path, reason: file.draining ? 'rotated' : 'appeared' });
-  file.draining = false;
+  if (file.seen) events.push({ kind: 'reopen', path: file.path, reason });
   file.seen = true;
   return events;
 }
 
-/**
- * Opens the file that replaced the draining one under the path, once: held open, it is read
- * after the switch even if it is rotated away itself meanwhile. Not held (cannot be opened now):
- * whatever is under the path at the switch is opened then.
- */
-async function holdSuccessor(file: FollowedFile): Promise<void> {
-  if (file.successor) return;
-  const handle = await open(file.path, 'r').catch(() => null);
-  if (!handle) return;
-  const opened = await handle.stat().catch(() => null);
-  // Renamed back meanwhile, or not a plain file: nothing new to hold.
-  if (!opened?.isFile() || (opened.ino === file.ino && opened.dev === file.dev)) {
-    await handle.close().catch(() => undefined);
-    return;
-  }
-  file.successor = handle;
-  // The old file's quiet time counts from the new one's appearance, when the writer may still be on the old one.
-  file.lastNews = performance.now();
-}
-
-/**
- * The draining file is read to its end and has not grown for `graceMs`: a writer that kept
- * its descriptor across the rename has been told to reopen by now. A file that cannot be
- * asked any more is as done as it will get.
- */
-async function quiet(file: FollowedFile, handle: FileHandle, graceMs: number): Promise<boolean> {
-  const old = await handle.stat().catch(() => null);
-  if (!old) return true;
-  if (old.size > file.pos) return false;
-  return performance.now() - file.lastNews >= graceMs;
-}
-
 /** Reads what was appended since the last read, at most `limit` bytes; null when nothing new. */
-async function readMore(file: FollowedFile, limit: number): Promise<Buffer | null> {
-  if (!file.handle) return null;
+async function readMore(handle: FileHandle, file: { pos: number; lastNews?: number }, limit: number): Promise<Buffer | null> {
   let size: number;
   try {
-    size = (await file.handle.stat()).size;
+    size = (await handle.stat()).size;
   } catch {
     return null;
   }
@@ -233,21 +212,16 @@ async function readMore(file: FollowedFile, limit: number): Promise<Buffer | nul
   const buffer = Buffer.allocUnsafe(want);
   let got: number;
   try {
-    ({ bytesRead: got } = await file.handle.read(buffer, 0, want, file.pos));
+    ({ bytesRead: got } = await handle.read(buffer, 0, want, file.pos));
   } catch {
     return null;
   }
   if (got <= 0) return null;
   file.pos += got;
-  file.lastNews = performance.now();
+  if (file.lastNews !== undefined) file.lastNews = performance.now();
   return got === want ? buffer : buffer.subarray(0, got);
 }
 
-async function closeHandle(file: FollowedFile): Promise<void> {
-  const handle = file.handle;
-  file.handle = null;
-  await handle?.close().catch(() => undefined);
-}
 
 
 /**

@@ -3,7 +3,7 @@
  * the stdout sink's backpressure and broken-pipe handling.
  */
 import t from 'tap';
-import { mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, appendFileSync, openSync, closeSync, writeSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable, Writable } from 'node:stream';
@@ -140,6 +140,36 @@ t.test('--follow in-process: reads, follows appends, stops on the signal with th
   t.equal(await status, 0);
   t.equal(stdout.text, line(`[instance: ${ID}] at start`) + line(`[instance: ${ID}] second`) + line(`[instance: ${ID}] appended`), 'the held record is flushed on stop');
   t.match(run.stderr.text, /absent\.log: no such file \(still watching for it\)/);
+});
+
+t.test('--follow in-process: a rotated file is read on as its own stream; its held record is written once it is drained', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'filter-rotate-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'nova-compute.log');
+  writeFileSync(file, line(`[instance: ${ID}] old one`));
+  const writer = openSync(file, 'a');
+  t.teardown(() => closeSync(writer));
+  const stop = new AbortController();
+  const stdout = new Capture();
+  const status = runFilterCommand({
+    instance: [ID], paths: [file], follow: true, json: false, enrich: false, idleFlush: 60_000, fromEnd: false,
+  } as FilterArgs, io(stdinOf(''), stdout), stop.signal);
+  const until = async (text: string): Promise<void> => {
+    while (!stdout.text.includes(text)) await new Promise((r) => setTimeout(r, 10));
+  };
+  writeSync(writer, line(`[instance: ${ID}] old two`));
+  await until('old one');
+  renameSync(file, `${file}.1`);
+  writeFileSync(file, line(`[instance: ${ID}] new one`) + line(`[instance: ${ID}] new two`));
+  writeSync(writer, line(`[instance: ${ID}] old three, after the rename`));
+  // No idle flush within a minute: the old file's last record comes when it is drained (1 s quiet).
+  await until('old three');
+  await until('new one');
+  t.notMatch(stdout.text, 'new two', 'the new file\'s last record is still held');
+  stop.abort();
+  t.equal(await status, 0);
+  const lines = stdout.text.split('\n').slice(0, -1);
+  t.same(lines.map((l) => /\] (\w+ \w+)/.exec(l)?.[1]).sort(), ['new one', 'new two', 'old one', 'old three', 'old two'], 'every record once');
 });
 
 t.test('--follow with - and a file: both read, interleaved as their bytes arrive', async (t) => {

@@ -1,10 +1,9 @@
 import t from 'tap';
 import { appendFileSync, mkdtempSync, renameSync, rmSync, truncateSync, unlinkSync, writeFileSync, openSync, writeSync, closeSync, mkdirSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { followFiles, type FollowEvent } from '../../src/sources/follow.js';
+import { DAEMON_LINE, followFilter, recordNumbers, spawnScript } from '../faults/fixtures/followed-filter.js';
 
 function tempDir(t: { teardown(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'follow-'));
@@ -27,6 +26,13 @@ function dataOf(events: FollowEvent[], path?: string): string {
   return events.filter((e) => e.kind === 'data' && (!path || e.path === path))
     .map((e) => (e.kind === 'data' ? e.chunk.toString() : '')).join('');
 }
+
+/** The bytes of one stream: the file under the path now (`rotated` undefined), or the n-th rotated away. */
+function streamOf(events: FollowEvent[], rotated?: number): string {
+  return events.map((e) => (e.kind === 'data' && e.rotated === rotated ? e.chunk.toString() : '')).join('');
+}
+
+const drained = (n: number) => (seen: FollowEvent[]) => seen.some((e) => e.kind === 'drained' && e.rotated === n);
 
 function hasData(text: string, path?: string) {
   return (seen: FollowEvent[]) => dataOf(seen, path).includes(text);
@@ -61,12 +67,14 @@ t.test('survives rename-and-recreate rotation without losing the old file\'s tai
   renameSync(file, `${file}.1`);
   writeSync(writer, 'r3 written after the rename\n');
   writeFileSync(file, 'n1\n');
-  const events = await collectUntil(it, hasData('n1\n'));
-  t.equal(dataOf(events), 'r2\nr3 written after the rename\nn1\n', 'old tail, then the new file');
+  const events = await collectUntil(it, (seen) => hasData('n1\n')(seen) && drained(1)(seen));
+  t.equal(streamOf(events, 1), 'r2\nr3 written after the rename\n', 'the old file\'s tail, as its own stream');
+  t.equal(streamOf(events), 'n1\n', 'the new file from its start');
   const reopen = events.findIndex((e) => e.kind === 'reopen');
   t.match(events[reopen], { kind: 'reopen', reason: 'rotated' });
-  t.ok(dataOf(events.slice(0, reopen)).includes('r3'), 'old file drained before the switch');
-  t.equal(dataOf(events.slice(reopen)), 'n1\n');
+  t.equal(streamOf(events.slice(0, reopen)), '', 'nothing of the new file before its reopen');
+  const end = events.findIndex((e) => e.kind === 'drained');
+  t.equal(streamOf(events.slice(end), 1), '', 'nothing of the old file after it was drained');
   appendFileSync(file, 'n2\n');
   t.equal(dataOf(await collectUntil(it, hasData('n2\n'))), 'n2\n');
   ac.abort();
@@ -193,19 +201,27 @@ t.test('a file missing for a moment (rotation between rename and create) is no n
   await it.return?.(undefined);
 });
 
-t.test('a rotated file written on through its old descriptor (until the daemon reopens) is read to its quiet end', async (t) => {
-  const dir = tempDir(t);
-  const file = join(dir, 'nova-compute.log');
+/**
+ * A followed file `o1` whose writer keeps its descriptor while the file is renamed away (to
+ * `.1`) and a new one with `n1` created, as a daemon's log before it is told to reopen.
+ */
+async function rotatedWithWriter(t: Parameters<typeof tempDir>[0], rotationGraceMs: number) {
+  const file = join(tempDir(t), 'nova-compute.log');
   writeFileSync(file, 'o1\n');
   const writer = openSync(file, 'a');
   t.teardown(() => closeSync(writer));
   const ac = new AbortController();
-  const it = followFiles([file], { pollMs: 10, rotationGraceMs: 500, signal: ac.signal });
+  const it = followFiles([file], { pollMs: 10, rotationGraceMs, signal: ac.signal });
   await collectUntil(it, hasData('o1\n'));
   renameSync(file, `${file}.1`);
   writeFileSync(file, 'n1\n');
+  return { file, writer, ac, it };
+}
+
+t.test('a rotated file written on through its old descriptor (until the daemon reopens) is read to its quiet end', async (t) => {
+  const { writer, ac, it } = await rotatedWithWriter(t, 500);
   // Pulled meanwhile: the follower catches up with the old file while the writer is still on it.
-  const collected = collectUntil(it, hasData('n1\n'));
+  const collected = collectUntil(it, drained(1));
   const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
   let last = 0;
   for (let i = 2; i <= 6; i++) {
@@ -214,43 +230,64 @@ t.test('a rotated file written on through its old descriptor (until the daemon r
     last = performance.now();
   }
   const events = await collected;
-  const reopen = events.findIndex((e) => e.kind === 'reopen');
-  t.match(events[reopen], { kind: 'reopen', reason: 'rotated' });
-  t.equal(dataOf(events.slice(0, reopen)), 'o2\no3\no4\no5\no6\n', 'every write to the old descriptor, before the switch');
-  t.equal(dataOf(events.slice(reopen)), 'n1\n', 'then the new file from its start');
-  t.ok(performance.now() - last >= 480, 'the switch waited for the old file to be quiet');
+  t.match(events.find((e) => e.kind === 'reopen'), { kind: 'reopen', reason: 'rotated' });
+  t.equal(streamOf(events, 1), 'o2\no3\no4\no5\no6\n', 'every write to the old descriptor');
+  t.equal(streamOf(events), 'n1\n', 'and the new file from its start');
+  t.ok(performance.now() - last >= 480, 'the old file was read on until quiet');
   ac.abort();
   await it.return?.(undefined);
 });
 
-t.test('a new file rotated away itself before the switch is still read, after the old one and before the next', async (t) => {
+t.test('while the rotated file is read on, the new one is read as its bytes come: both streams interleave, neither waits for the grace', async (t) => {
+  // A grace far longer than the exchange below: every step waits for the follower, never for the clock.
+  const { file, writer, ac, it } = await rotatedWithWriter(t, 60_000);
+  const events: FollowEvent[] = [];
+  events.push(...await collectUntil(it, (seen) => streamOf(seen) === 'n1\n'));
+  for (let i = 2; i <= 4; i++) {
+    writeSync(writer, `o${i}\n`);
+    events.push(...await collectUntil(it, (seen) => streamOf(seen, 1) === `o${i}\n`));
+    appendFileSync(file, `n${i}\n`);
+    events.push(...await collectUntil(it, (seen) => streamOf(seen) === `n${i}\n`));
+  }
+  t.same(events.filter((e) => e.kind === 'data').map((e) => (e.kind === 'data' ? e.chunk.toString() : '')),
+    ['n1\n', 'o2\n', 'n2\n', 'o3\n', 'n3\n', 'o4\n', 'n4\n'], 'each write seen as it came, from either file');
+  t.notOk(events.some((e) => e.kind === 'drained'), 'the old file is still read on');
+  ac.abort();
+  await it.return?.(undefined);
+});
+
+t.test('a new file rotated away itself soon after is read too: each rotated file a stream of its own', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'nova-compute.log');
   writeFileSync(file, 'o1\n');
   const ac = new AbortController();
   const it = followFiles([file], { pollMs: 10, rotationGraceMs: 300, signal: ac.signal });
   await collectUntil(it, hasData('o1\n'));
+  const oldWriter = openSync(file, 'a');
+  t.teardown(() => closeSync(oldWriter));
   renameSync(file, `${file}.2`);
   writeFileSync(file, 'n1\n');
-  // Pulled until the follower has seen (and held) the new file, well within the grace.
-  const collected = collectUntil(it, hasData('m1\n'));
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  const first = await collectUntil(it, hasData('n1\n'));
+  const newWriter = openSync(file, 'a');
+  t.teardown(() => closeSync(newWriter));
   renameSync(file, `${file}.1`);
   writeFileSync(file, 'm1\n');
-  const events = await collected;
-  t.same(events.map((e) => (e.kind === 'data' ? e.chunk.toString() : e.kind)), ['reopen', 'n1\n', 'reopen', 'm1\n']);
+  writeSync(oldWriter, 'o2\n');
+  writeSync(newWriter, 'n2\n');
+  const rest = await collectUntil(it, (seen) => hasData('m1\n')(seen) && drained(1)(seen) && drained(2)(seen));
+  const events = [...first, ...rest];
+  t.equal(streamOf(events), 'n1\nm1\n', 'the files under the path, each from its start');
+  t.equal(streamOf(events, 1), 'o2\n', 'the first rotated away, read on');
+  t.equal(streamOf(events, 2), 'n2\n', 'the second rotated away, read on');
+  t.equal(events.filter((e) => e.kind === 'reopen').length, 2);
   ac.abort();
   await it.return?.(undefined);
 });
 
 /**
  * The whole stage (bin/instance-trace, built dist/) against a daemon's rotation: rename, create,
- * write on through the old descriptor for half a second, then reopen. tap puts its loaders into
- * NODE_OPTIONS of every child; a shell clears it, as a user's shell has none.
+ * write on through the old descriptor for half a second, then reopen.
  */
-const BIN = fileURLToPath(new URL('../../bin/instance-trace', import.meta.url));
-const CLEAN = ['-c', 'unset NODE_OPTIONS; exec "$@"', 'sh'];
-const ENV = { PATH: process.env.PATH ?? '/usr/bin:/bin' };
 const ID = '96abccce-8d1f-4e07-b6d1-4b2ab87e23b4';
 const RECORDS = 300;
 
@@ -261,7 +298,7 @@ const RECORDS = 300;
 const DAEMON = `
 const fs = require('node:fs');
 const [file, id, total] = process.argv.slice(1);
-const line = (n) => \`2017-05-16 00:00:\${String(n % 60).padStart(2, '0')}.000 2931 INFO nova.compute.manager [req-84a068e2-7bf3-4fbf-b480-f41b090acc76 u p - - -] [instance: \${id}] record \${n} of \${total}\\n\`;
+${DAEMON_LINE}
 const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
 let fd = fs.openSync(file, 'a');
 fs.writeSync(fd, line(1));
@@ -280,34 +317,25 @@ process.stdin.once('data', async () => {
 t.test('filter --follow: records written to the rotated file before the daemon reopens are all passed on, whole, once', async (t) => {
   const dir = tempDir(t);
   const file = join(dir, 'nova-compute.log');
-  const filter = spawn('/bin/sh', [...CLEAN, process.execPath, BIN, 'filter', '--follow', '--idle-flush', '100', '-i', ID, file], { env: ENV });
-  const daemon = spawn('/bin/sh', [...CLEAN, process.execPath, '-e', DAEMON, file, ID, String(RECORDS)], { env: ENV });
-  t.teardown(() => { filter.kill('SIGKILL'); daemon.kill('SIGKILL'); });
-  let out = '';
-  let err = '';
-  let arrived: () => void = () => undefined;
-  filter.stdout.on('data', (d: Buffer) => { out += d.toString(); arrived(); });
-  filter.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-  const exited = new Promise<number | null>((resolve) => filter.on('close', (code) => { arrived(); resolve(code); }));
-  const waitFor = async (text: string): Promise<void> => {
-    while (!out.includes(text)) {
-      if (filter.exitCode !== null) throw new Error(`filter exited (${filter.exitCode}); stderr: ${err}`);
-      await new Promise<void>((resolve) => { arrived = resolve; });
-    }
-  };
+  const filter = followFilter(['--idle-flush', '100', '-i', ID, file]);
+  const daemon = spawnScript(DAEMON, [file, ID, String(RECORDS)]);
+  t.teardown(() => { filter.child.kill('SIGKILL'); daemon.kill('SIGKILL'); });
   // The rotation comes only once the filter follows the file (record 1 is through).
-  await waitFor(`record 1 of ${RECORDS}\n`);
-  daemon.stdin.write('go\n');
-  // The last record comes from the new file, read only after the old one: all are through then.
-  await waitFor(`record ${RECORDS} of ${RECORDS}\n`);
-  const lines = out.split('\n').slice(0, -1);
-  const numbers = lines.map((l) => Number(/\] record (\d+) of /.exec(l)?.[1]));
+  await filter.waitFor(`record 1 of ${RECORDS}\n`);
+  daemon.stdin!.write('go\n');
+  // The last of each file: the old one's (200) is passed on once it is quiet or drained.
+  await filter.waitFor(`record ${RECORDS} of ${RECORDS}\n`);
+  await filter.waitFor(`record 200 of ${RECORDS}\n`);
+  const { lines, numbers } = recordNumbers(filter.out);
   const missing = Array.from({ length: RECORDS }, (_, i) => i + 1).filter((n) => !numbers.includes(n));
   t.same(missing, [], `no record lost (${missing.length} of ${RECORDS} missing)`);
   t.equal(lines.length, RECORDS, 'none twice, none split');
-  t.same(numbers, [...numbers].sort((a, b) => a - b), 'in the order written (the old file first)');
+  const oldFile = numbers.filter((n) => n <= 200);
+  const newFile = numbers.filter((n) => n > 200);
+  t.same(oldFile, [...oldFile].sort((a, b) => a - b), 'the old file\'s records in the order written');
+  t.same(newFile, [...newFile].sort((a, b) => a - b), 'the new file\'s records in the order written');
   t.ok(lines.every((l) => l.startsWith('2017-05-16 00:00:') && l.includes(`[instance: ${ID}] record `)), 'each record whole');
-  filter.kill('SIGTERM');
-  t.equal(await exited, 0);
-  t.equal(err, '');
+  filter.child.kill('SIGTERM');
+  t.equal(await filter.exited, 0);
+  t.equal(filter.err, '');
 });
