@@ -69,7 +69,9 @@ t.test("the fixture instance's report: every record, a working axis, no error, n
 
   // A click on a mark selects its record in the list.
   // A click on a mark's dot selects the record that mark stands for (its axis item 'r<index>').
-  const box = (await page.locator('.vis-point.mark .vis-dot').nth(5).boundingBox())!;
+  const dot = page.locator('.vis-point.mark .vis-dot').nth(5);
+  await dot.scrollIntoViewIfNeeded(); // the summary above may push the axis below the fold
+  const box = (await dot.boundingBox())!;
   const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
   const markOf = await page.evaluate(([px, py]) => {
     const point = document.elementFromPoint(px!, py!)?.closest('.vis-point') as (Element & { 'vis-item'?: { id: string } }) | null;
@@ -77,6 +79,8 @@ t.test("the fixture instance's report: every record, a working axis, no error, n
   }, [x, y]);
   t.match(markOf, /^r\d+$/, 'a mark is under the pointer');
   await page.mouse.click(x, y);
+  // vis-timeline reports a tap once its gesture recogniser has seen the pointer go up: wait for it.
+  await page.waitForSelector('#records li.selected', { timeout: 10_000 }).catch(() => undefined);
   const chosen = await page.evaluate(() => {
     const selected = document.querySelector('#records li.selected');
     return { index: document.body.getAttribute('data-selected'), li: selected?.getAttribute('data-index') ?? null, marked: document.querySelectorAll('.vis-point.vis-selected').length };

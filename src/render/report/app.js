@@ -100,9 +100,18 @@
       m.count++;
     }
     out.forEach(function (m) { m.className = 'mark lvl-' + m.level + (m.count > 1 ? ' many' : ''); delete m.level; delete m.count; });
-    items.remove(markIds);
+    // Only what changed: a mark that stays keeps its element (and a click in flight its target).
+    var next = {};
+    out.forEach(function (m) { next[m.id] = m; });
+    var gone = markIds.filter(function (id) { return next[id] === undefined; });
+    var shown = {};
+    markIds.forEach(function (id) { shown[id] = true; });
+    var added = out.filter(function (m) { return !shown[m.id]; });
+    var changed = out.filter(function (m) { return shown[m.id] && items.get(m.id).className !== m.className; });
+    if (gone.length) items.remove(gone);
+    if (added.length) items.add(added);
+    if (changed.length) items.update(changed);
     markIds = out.map(function (m) { return m.id; });
-    items.add(out);
   }
   var laneKeys = records.map(laneOf);
 
