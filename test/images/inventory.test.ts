@@ -127,6 +127,22 @@ t.test('backed-by lines: the instances using a file, and one still using it afte
   t.equal(inventory.finish().baseFiles[0]!.imageId, IMG2);
 });
 
+t.test("the WARNING wording: an instance using a backing file Glance does not explain", async (t) => {
+  const result = inventoryOf(records('cp-1', [
+    cache('09:00:00.100', `image ${IMG} at (${BASE}): checking`),
+    cache('09:40:00.102', `Removing base, swap or ephemeral file: ${BASE}`),
+    cache('10:20:00.020', `Instance ${INST} is using a backing file ${SHA} which does not appear in the image service`, 'WARNING'),
+  ]));
+  t.match(result.baseFiles[0], { baseFile: BASE, state: 'removed', instances: [INST] }, 'the warning names a user, not a presence');
+  t.same(result.anomalies.map((a) => a.type), [], 'a user first seen after the removal proves nothing about it');
+  const inUse = inventoryOf(records('cp-1', [
+    cache('09:00:00.010', `Instance ${INST} is using a backing file ${SHA} which does not appear in the image service`, 'WARNING'),
+    cache('09:40:00.102', `Removing base, swap or ephemeral file: ${BASE}`),
+    cache('10:20:00.020', `Instance ${INST} is using a backing file ${SHA} which does not appear in the image service`, 'WARNING'),
+  ]));
+  t.same(inUse.anomalies.map((a) => [a.type, a.instances]), [['removed_in_use', [INST]]]);
+});
+
 t.test('present again after a removal with no fetch line: a fetch inferred, refetched', async (t) => {
   const lines: string[] = [];
   for (let i = 0; i < 8; i++) {
