@@ -10,6 +10,9 @@ import { colorEnabled, listOf, parseColorMode, parseOffsets, parseZone, settleFl
 import { createProgress } from './progress.js';
 import { printError, type CliIO } from './io.js';
 import { discoverInputs } from './inputs.js';
+import { openStore, STORE_OPTION, withStore } from './store-io.js';
+import type { StoreClient } from '../store/client.js';
+import type { ImageCacheInventory } from '../images/inventory.js';
 
 export interface ImagesArgs {
   paths?: string[];
@@ -22,6 +25,7 @@ export interface ImagesArgs {
   tz?: string;
   offset?: string | string[];
   color?: string;
+  store?: string;
 }
 
 export const IMAGES_EXAMPLES: ReadonlyArray<[string, string]> = [
@@ -30,6 +34,7 @@ export const IMAGES_EXAMPLES: ReadonlyArray<[string, string]> = [
   ['$0 images logs/ --host cp-1', 'what this host holds, what is removable, what was removed'],
   ['$0 images logs/ --precache <id>,<id2> --aggregate fast-boot', 'the hosts missing them, and the command to pre-cache them'],
   ['$0 images logs/ --json | jq -c \'select(.kind == "anomaly")\'', 'NDJSON: base_file, anomaly, precache, plan'],
+  ['$0 images --store clickhouse://localhost/traces --host cp-1', 'the same view from the store (see instance-trace ingest)'],
 ];
 
 export function imagesCommand(io: CliIO, setStatus: (status: number) => void): CommandModule<object, ImagesArgs> {
@@ -47,7 +52,8 @@ export function imagesCommand(io: CliIO, setStatus: (status: number) => void): C
         .option('json', { type: 'boolean', default: false, describe: 'NDJSON, one object per line with kind base_file, anomaly, precache or plan' })
         .option('tz', { type: 'string', nargs: 1, describe: 'zone of timestamps written without one (UTC, +02:00, Europe/Berlin); default UTC' })
         .option('offset', { type: 'string', nargs: 1, describe: "correct a host's clock: HOST=±DURATION, e.g. cp-3=-2.5s (repeatable)" })
-        .option('color', { type: 'string', nargs: 1, describe: 'colour: auto (default; off when not a terminal or NO_COLOR is set), always, never' });
+        .option('color', { type: 'string', nargs: 1, describe: 'colour: auto (default; off when not a terminal or NO_COLOR is set), always, never' })
+        .option('store', { ...STORE_OPTION, describe: 'read the store instead of files (see instance-trace ingest): ' + STORE_OPTION.describe });
       for (const [command, description] of IMAGES_EXAMPLES) b = b.example(command, description);
       return b.epilogue(IMAGES_EPILOGUE) as unknown as Argv<ImagesArgs>;
     },
@@ -70,10 +76,9 @@ const IMAGES_EPILOGUE = [
 export async function runImagesCommand(args: ImagesArgs, io: CliIO): Promise<number> {
   const settings = settleFlags(() => settle(args, io), io);
   if (settings === null) return 2;
+  if (settings.store !== null) return runStoreImagesCommand(settings.store, settings, args, io);
   // The view's own layers load only when it runs: a trace or --version never pays for them.
-  const [{ scanImageCache }, { precachePlan, selectImages }, { imagesToNdjson, renderImagesText }] = await Promise.all([
-    import('../images/run.js'), import('../images/inventory.js'), import('../render/images.js'),
-  ]);
+  const { scanImageCache } = await import('../images/run.js');
   const report = new SourceReport();
   const sources = await discoverInputs(settings.paths, io, (warning) => report.warn(warning));
   if (sources === null) return 2;
@@ -89,6 +94,23 @@ export async function runImagesCommand(args: ImagesArgs, io: CliIO): Promise<num
   } finally {
     progress.done();
   }
+  return answer(inventory, settings, args, io, report);
+}
+
+/** The view from a store (src/store/images.ts): same inventory, same output, same exit statuses. */
+async function runStoreImagesCommand(client: StoreClient, settings: Settings, args: ImagesArgs, io: CliIO): Promise<number> {
+  return withStore(client, io, async () => {
+    const [{ checkSchema }, { scanImageCacheStore }] = await Promise.all([import('../store/schema.js'), import('../store/images.js')]);
+    const layout = await checkSchema(client);
+    return answer(await scanImageCacheStore(client, layout), settings, args, io, null);
+  });
+}
+
+/** Prints the answer of a filled inventory and returns the exit status. */
+async function answer(inventory: ImageCacheInventory, settings: Settings, args: ImagesArgs, io: CliIO, report: SourceReport | null): Promise<number> {
+  const [{ precachePlan, selectImages }, { imagesToNdjson, renderImagesText }] = await Promise.all([
+    import('../images/inventory.js'), import('../render/images.js'),
+  ]);
   for (const id of [...settings.images, ...settings.precache]) inventory.noteImage(id);
   const result = inventory.finish();
   // The plan is for the hosts given, else those --host shows, else every host seen.
@@ -99,8 +121,8 @@ export async function runImagesCommand(args: ImagesArgs, io: CliIO): Promise<num
     if (args.json) io.stdout.write(imagesToNdjson(shown, plan));
     else io.stdout.write(renderImagesText(shown, plan, { color: colorEnabled(parseColorMode(args.color), io.stdout.isTTY === true, io.env), images: settings.images }));
   }
-  for (const line of report.summaryLines()) printError(io, line);
-  if (report.hadSkips) return 2;
+  for (const line of report?.summaryLines() ?? []) printError(io, line);
+  if (report?.hadSkips === true) return 2;
   if (result.cacheLines === 0) {
     printError(io, 'no image cache manager line found');
     return 1;
@@ -116,6 +138,8 @@ function uuidList(flag: string, values: readonly string[]): string[] {
   });
 }
 
+type Settings = ReturnType<typeof settle>;
+
 function settle(args: ImagesArgs, io: CliIO) {
   const images = uuidList('image', listOf(args.image));
   const precache = uuidList('precache', listOf(args.precache));
@@ -127,9 +151,16 @@ function settle(args: ImagesArgs, io: CliIO) {
   const zone = parseZone(args.tz);
   const offsets = parseOffsets(listOf(args.offset));
   let paths = (args.paths ?? []).map(String);
+  const common = { images, precache, planHosts, hosts: listOf(args.host), aggregate: args.aggregate === undefined ? undefined : String(args.aggregate), zone, offsets };
+  // The store: --store, or INSTANCE_TRACE_STORE when no input is given or piped (as the trace).
+  if (args.store !== undefined || (paths.length === 0 && io.stdin.isTTY === true && (io.env.INSTANCE_TRACE_STORE ?? '') !== '')) {
+    if (paths.length > 0) throw new UsageError('--store reads the store: give no paths with it');
+    if (args.tz !== undefined || args.offset !== undefined) throw new UsageError('with --store, times were read at ingest: give --tz and --offset to instance-trace ingest');
+    return { ...common, paths, store: openStore(args.store, io) as StoreClient | null };
+  }
   if (paths.length === 0) {
     if (io.stdin.isTTY === true) throw new UsageError('no input: give log files or folders, or - to read standard input');
     paths = ['-'];
   }
-  return { images, precache, planHosts, hosts: listOf(args.host), aggregate: args.aggregate === undefined ? undefined : String(args.aggregate), zone, offsets, paths };
+  return { ...common, paths, store: null as StoreClient | null };
 }

@@ -173,6 +173,8 @@ interface PrecacheEvent {
   imageIds: string[];
   named: string | null;
   error: string | null;
+  /** `failures`: how many computes the conductor counted failing the image. */
+  count: number;
   proof: ProofLine;
 }
 
@@ -238,7 +240,7 @@ export class ImageCacheInventory {
     for (const id of [fact.imageId, record.imageId, ...(fact.imageIds ?? [])]) if (id) this.#links.add(id);
     const proof = proofOf(record);
     if (fact.precache !== undefined) this.#precache.push(precacheEvent(fact, host, record, proof));
-    if (fact.precache === 'request' || fact.precache === 'completed' || fact.precache === 'skipped') return;
+    if (fact.precache === 'request' || fact.precache === 'completed' || fact.precache === 'skipped' || fact.precache === 'failures') return;
     this.#hosts.add(host);
     const tagged = record.instanceId ?? (record.requestId !== null ? this.#requestInstance.get(record.requestId) ?? null : null);
     const instance = fact.instance ?? (tagged !== null && USING.has(fact.action) ? tagged : null);
@@ -382,9 +384,11 @@ export class ImageCacheInventory {
         });
       }
     }
+    const precache = resolvePrecache(this.#precache);
+    anomalies.push(...precache.anomalies);
     baseFiles.sort((a, b) => compare(a.host, b.host) || compare(a.imageId ?? '~', b.imageId ?? '~') || compare(a.baseFile, b.baseFile));
     anomalies.sort((a, b) => compare(a.host, b.host) || ANOMALY_TYPES.indexOf(a.type) - ANOMALY_TYPES.indexOf(b.type) || compare(a.baseFile ?? '', b.baseFile ?? ''));
-    return { baseFiles, anomalies, precache: resolvePrecache(this.#precache), hosts: [...this.#hosts].sort(compare), cacheLines: this.#cacheLines };
+    return { baseFiles, anomalies, precache: precache.views, hosts: [...this.#hosts].sort(compare), cacheLines: this.#cacheLines };
   }
 }
 
@@ -410,7 +414,7 @@ function filesOf(fact: CacheFact): string[] {
 
 function precacheEvent(fact: CacheFact, host: string, record: LogRecord, proof: ProofLine): PrecacheEvent {
   const ids = fact.imageIds ?? (fact.imageId !== null ? [fact.imageId] : []);
-  return { step: fact.precache as PrecacheStep, host, time: record.time, imageIds: ids.map(normaliseId), named: fact.host ?? null, error: fact.error ?? null, proof };
+  return { step: fact.precache as PrecacheStep, host, time: record.time, imageIds: ids.map(normaliseId), named: fact.host ?? null, error: fact.error ?? null, count: fact.count ?? 0, proof };
 }
 
 interface Operation {
@@ -418,16 +422,20 @@ interface Operation {
   imageIds: string[];
   completedAt: number | null;
   hosts: Map<string, Map<string, 'cached' | 'existing' | 'failed' | 'skipped'>>;
+  /** Per image, the conductor's count of failed computes (its WARNING after completion). */
+  failures: Map<string, PrecacheEvent>;
 }
 
 /**
  * Pre-cache operations from their steps, in any order read: each compute step joins the latest
  * request for its image made before it (or one of its own when the conductor's log is not read);
- * a skipped host joins the latest request before it, for each of its images.
+ * a skipped host joins the latest request before it, for each of its images. When the conductor
+ * counted more failed computes for an image than the compute logs read name, that is an anomaly
+ * of the conductor's host: failures somewhere the logs do not show.
  */
-function resolvePrecache(events: readonly PrecacheEvent[]): PrecacheView[] {
+function resolvePrecache(events: readonly PrecacheEvent[]): { views: PrecacheView[]; anomalies: Anomaly[] } {
   const byTime = [...events].sort((a, b) => (a.time ?? -Infinity) - (b.time ?? -Infinity));
-  const ops: Operation[] = byTime.filter((e) => e.step === 'request').map((e) => ({ time: e.time, imageIds: e.imageIds, completedAt: null, hosts: new Map() }));
+  const ops: Operation[] = byTime.filter((e) => e.step === 'request').map((e) => ({ time: e.time, imageIds: e.imageIds, completedAt: null, hosts: new Map(), failures: new Map() }));
   const latest = (time: number | null, image: string | null): Operation | undefined => {
     for (let i = ops.length - 1; i >= 0; i--) {
       const op = ops[i]!;
@@ -448,6 +456,12 @@ function resolvePrecache(events: readonly PrecacheEvent[]): PrecacheView[] {
       if (op !== undefined) op.completedAt = e.time;
       continue;
     }
+    if (e.step === 'failures') {
+      const image = e.imageIds[0];
+      const op = image === undefined ? undefined : latest(e.time, image);
+      if (op !== undefined) op.failures.set(image as string, e);
+      continue;
+    }
     if (e.step === 'skipped') {
       const op = latest(e.time, null);
       if (op !== undefined && e.named !== null) for (const image of op.imageIds) mark(op, image, e.named, 'skipped');
@@ -456,7 +470,7 @@ function resolvePrecache(events: readonly PrecacheEvent[]): PrecacheView[] {
     for (const image of e.imageIds) {
       let op = latest(e.time, image);
       if (op === undefined) {
-        op = { time: e.time, imageIds: [image], completedAt: null, hosts: new Map() };
+        op = { time: e.time, imageIds: [image], completedAt: null, hosts: new Map(), failures: new Map() };
         ops.push(op);
         ops.sort((a, b) => (a.time ?? -Infinity) - (b.time ?? -Infinity));
       }
@@ -464,14 +478,28 @@ function resolvePrecache(events: readonly PrecacheEvent[]): PrecacheView[] {
     }
   }
   const views: PrecacheView[] = [];
+  const anomalies: Anomaly[] = [];
   for (const op of ops) {
     for (const image of op.imageIds) {
       const hosts = op.hosts.get(image) ?? new Map<string, string>();
       const list = (outcome: string): string[] => [...hosts].filter(([, o]) => o === outcome).map(([h]) => h).sort(compare);
-      views.push({ imageId: image, time: op.time, completedAt: op.completedAt, cached: list('cached'), existing: list('existing'), failed: list('failed'), skipped: list('skipped') });
+      const failed = list('failed');
+      views.push({ imageId: image, time: op.time, completedAt: op.completedAt, cached: list('cached'), existing: list('existing'), failed, skipped: list('skipped') });
+      const counted = op.failures.get(image);
+      if (counted !== undefined && counted.count > failed.length) anomalies.push(unseenFailures(counted, failed));
     }
   }
-  return views;
+  return { views, anomalies };
+}
+
+/** The conductor's count of failed computes, beyond those whose own `Failed to cache image` was read. */
+function unseenFailures(counted: PrecacheEvent, failed: readonly string[]): Anomaly {
+  const named = failed.length === 0 ? 'the compute logs read name none' : `the compute logs read name ${failed.length} (${failed.join(', ')})`;
+  return {
+    type: 'precache_failed', host: counted.host, imageId: counted.imageIds[0] ?? null, baseFile: null, instances: [],
+    detail: `the conductor counted ${counted.count} compute${counted.count === 1 ? '' : 's'} failing its pre-cache; ${named}: read the others' compute logs for the error`,
+    count: 1, source: [counted.proof],
+  };
 }
 
 /** What `--image` and `--host` keep of a result. */

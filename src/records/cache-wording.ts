@@ -46,8 +46,12 @@ export const CACHE_WORDINGS: readonly CacheWording[] = [
   { action: 'error', cue: 'swap image was used by instance', pattern: /(?<base>swap_\d{1,12}) swap image was used by instance but no back files existing/ },
   // A folder name (the UUID; `instance-0000002a` in Essex) and the backing file's name, not its path.
   { action: 'in_use', cue: ' is backed by ', pattern: /Instance (?<instance>\S{1,255}) is backed by (?<base>\S{1,4096})/ },
+  // The same pass, WARNING: the backing file belongs to no image the instances name (still in use).
+  { action: 'in_use', cue: ' is using a backing file ', pattern: /Instance (?<instance>\S{1,255}) is using a backing file (?<base>\S{1,4096}) which does not appear in the image service/ },
   { action: 'precache', precache: 'request', cue: 'Preparing to request pre-caching of image(s)', pattern: /Preparing to request pre-caching of image\(s\) (?<list>[0-9a-fA-F, -]{36,})/ },
   { action: 'precache', precache: 'completed', cue: 'Image pre-cache operation for image(s)', pattern: /Image pre-cache operation for image\(s\) (?<list>[0-9a-fA-F, -]{36,}) completed/ },
+  // conductor/manager.py cache_images, WARNING after the completion line, per image with errors.
+  { action: 'precache', precache: 'failures', cue: 'Image pre-cache operation for image ', pattern: new RegExp(String.raw`Image pre-cache operation for image ${UUID} failed (?<count>\d{1,9}) times`) },
   { action: 'precache', precache: 'skipped', cue: 'Skipping image pre-cache request to compute', pattern: /Skipping image pre-cache request to compute u?['"](?<host>[^'"]{1,255})['"] because it is not up/ },
   { action: 'precache', precache: 'existing', cue: 'already cached; updating timestamp', pattern: new RegExp(String.raw`Image ${UUID} already cached; updating timestamp`) },
   { action: 'precache', precache: 'failed', cue: 'Failed to cache image', pattern: new RegExp(String.raw`Failed to cache image ${UUID}: (?<error>[^\n]{0,1024})`) },
@@ -122,13 +126,14 @@ export function parseCacheMessage(text: string): CacheFact | null {
   return null;
 }
 
-/** The optional facts a row's named groups carry: instance, error, host, and its pre-cache step. */
+/** The optional facts a row's named groups carry: instance, error, host, count, and its pre-cache step. */
 function details(w: CacheWording, g: Record<string, string>): Partial<CacheFact> {
   const out: Partial<CacheFact> = {};
   if (w.precache !== undefined) out.precache = w.precache;
   if (g.instance !== undefined) out.instance = isUuid(g.instance) ? normaliseId(g.instance) : g.instance;
   if (g.error !== undefined) out.error = g.error.trim();
   if (g.host !== undefined) out.host = g.host;
+  if (g.count !== undefined) out.count = Number(g.count);
   return out;
 }
 
@@ -145,7 +150,7 @@ export const CACHE_CUES: readonly string[] = [...new Set([...CACHE_WORDINGS.map(
  * checks that every row's sample holds one of them.
  */
 export const CACHE_SCAN_CUES: readonly string[] = [
-  '_base/', 'absent base file', 'swap image was used', ' is backed by ', 'pre-cach', 'already cached',
+  '_base/', 'absent base file', 'swap image was used', ' is backed by ', ' is using a backing file ', 'pre-cach', 'already cached',
   'Failed to cache image', 'Caching image', 'converting to raw', 'fetch_func_sync', '"cache_action"',
 ];
 

@@ -40,13 +40,16 @@ export interface CacheFact {
   error?: string;
   /** A host the line names (`Skipping image pre-cache request to compute 'cp-4' …`). */
   host?: string;
+  /** A count the line reports (`Image pre-cache operation for image <id> failed <n> times`). */
+  count?: number;
 }
 
 /**
  * Image pre-cache (Nova 21.0+): the conductor's request and completion, a compute the conductor
- * skipped (down), and what a compute did with one image (cached it now, already had it, failed).
+ * skipped (down), and what a compute did with one image (cached it now, already had it, failed);
+ * `failures`: the conductor's count of the computes that failed one image.
  */
-export type PrecacheStep = 'request' | 'completed' | 'skipped' | 'caching' | 'existing' | 'failed';
+export type PrecacheStep = 'request' | 'completed' | 'skipped' | 'caching' | 'existing' | 'failed' | 'failures';
 
 /** A logging call's place in the code. */
 export interface CodeLocation {

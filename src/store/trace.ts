@@ -24,7 +24,7 @@ import type { Layout } from './schema.js';
 import { quoteName, quoteString, stringList } from './sql.js';
 import { CACHE_CUE_ID, foundOfRow, type StoredRow } from './rows.js';
 
-interface Hit {
+export interface Hit {
   source: SourceFile;
   found: FoundRecord;
 }
@@ -101,7 +101,7 @@ async function lookupIds(client: StoreClient, layout: Layout, ids: readonly stri
 }
 
 /** The records that meet a condition, in source order then line order. */
-async function lookup(client: StoreClient, layout: Layout, sources: Map<string, SourceFile>, where: string): Promise<Hit[]> {
+export async function lookup(client: StoreClient, layout: Layout, sources: Map<string, SourceFile>, where: string): Promise<Hit[]> {
   const db = quoteName(layout.database);
   const rows = await client.rows<StoredRow>(
     `SELECT source, line, source_host, source_host_known, source_service, text, record FROM ${db}.${quoteName(layout.records)} WHERE ${where}`);

@@ -127,6 +127,22 @@ t.test('backed-by lines: the instances using a file, and one still using it afte
   t.equal(inventory.finish().baseFiles[0]!.imageId, IMG2);
 });
 
+t.test("the WARNING wording: an instance using a backing file Glance does not explain", async (t) => {
+  const result = inventoryOf(records('cp-1', [
+    cache('09:00:00.100', `image ${IMG} at (${BASE}): checking`),
+    cache('09:40:00.102', `Removing base, swap or ephemeral file: ${BASE}`),
+    cache('10:20:00.020', `Instance ${INST} is using a backing file ${SHA} which does not appear in the image service`, 'WARNING'),
+  ]));
+  t.match(result.baseFiles[0], { baseFile: BASE, state: 'removed', instances: [INST] }, 'the warning names a user, not a presence');
+  t.same(result.anomalies.map((a) => a.type), [], 'a user first seen after the removal proves nothing about it');
+  const inUse = inventoryOf(records('cp-1', [
+    cache('09:00:00.010', `Instance ${INST} is using a backing file ${SHA} which does not appear in the image service`, 'WARNING'),
+    cache('09:40:00.102', `Removing base, swap or ephemeral file: ${BASE}`),
+    cache('10:20:00.020', `Instance ${INST} is using a backing file ${SHA} which does not appear in the image service`, 'WARNING'),
+  ]));
+  t.same(inUse.anomalies.map((a) => [a.type, a.instances]), [['removed_in_use', [INST]]]);
+});
+
 t.test('present again after a removal with no fetch line: a fetch inferred, refetched', async (t) => {
   const lines: string[] = [];
   for (let i = 0; i < 8; i++) {
@@ -203,6 +219,34 @@ t.test('a pre-cache operation: per image, the hosts that cached it, had it, fail
     { imageId: IMG, missingOn: ['cp-4'], command: `openstack --os-compute-api-version 2.81 aggregate cache image 'fast boot' ${IMG}` },
   ], 'a name a shell would split is quoted');
   t.same(precachePlan(result, [IMG], { hosts: ['cp-1', 'cp-2'], aggregate: 'agg-1' }), [{ imageId: IMG, missingOn: [], command: null }]);
+});
+
+t.test("the conductor's failure count: an anomaly of its host when the compute logs read name fewer", async (t) => {
+  const conductor = (time: string, level: string, message: string) => oslo(time, level, 'nova.conductor.manager', BUILD, message);
+  const controller = records('controller', [
+    conductor('12:00:00.000', 'INFO', `Preparing to request pre-caching of image(s) ${IMG},${IMG2} on 3 hosts across 1 cells.`),
+    conductor('12:00:05.000', 'INFO', `Image pre-cache operation for image(s) ${IMG},${IMG2} completed in 5.00 seconds; 1 cached, 2 existing, 3 errors, 0 unsupported, 0 skipped (down) hosts`),
+    conductor('12:00:05.001', 'WARNING', `Image pre-cache operation for image ${IMG} failed 2 times`),
+    conductor('12:00:05.002', 'WARNING', `Image pre-cache operation for image ${IMG2} failed 1 times`),
+  ], 'controller/nova-conductor.log');
+  const cp3 = records('cp-3', [oslo('12:00:03.000', 'ERROR', 'nova.compute.manager', BUILD, `Failed to cache image ${IMG}: No space left on device`)]);
+  const cp2 = records('cp-2', [oslo('12:00:03.000', 'ERROR', 'nova.compute.manager', BUILD, `Failed to cache image ${IMG2}: No space left on device`)]);
+  const result = inventoryOf(cp3, cp2, controller);
+  t.same(result.anomalies.map((a) => [a.host, a.type, a.imageId]), [['controller', 'precache_failed', IMG], ['cp-2', 'precache_failed', IMG2], ['cp-3', 'precache_failed', IMG]],
+    "IMG2's one failure is cp-2's, named already; IMG's second is nowhere in the logs read");
+  t.match(result.anomalies[0], {
+    baseFile: null, instances: [], count: 1, source: [{ file: 'controller/nova-conductor.log', line: 3 }],
+    detail: "the conductor counted 2 computes failing its pre-cache; the compute logs read name 1 (cp-3): read the others' compute logs for the error",
+  });
+  t.same(result.hosts, ['cp-2', 'cp-3'], 'the conductor still holds no cache');
+  const alone = inventoryOf(controller);
+  t.same(alone.anomalies.map((a) => [a.imageId, a.detail.split(';')[0]]), [
+    [IMG, 'the conductor counted 2 computes failing its pre-cache'],
+    [IMG2, 'the conductor counted 1 compute failing its pre-cache'],
+  ]);
+  t.match(alone.anomalies[1]!.detail, /the compute logs read name none/);
+  t.same(inventoryOf(records('controller', [conductor('12:00:05.001', 'WARNING', `Image pre-cache operation for image ${IMG} failed 2 times`)])).anomalies, [],
+    'a count with no request to join proves nothing of an operation');
 });
 
 t.test('pre-cache steps with no conductor line: an operation of their own', async (t) => {

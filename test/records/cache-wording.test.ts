@@ -32,9 +32,12 @@ const SAMPLES: Array<[string, CacheFact]> = [
   ['swap_512 swap image was used by instance but no back files existing!', { action: 'error', imageId: null, baseFile: 'swap_512' }],
   // imagecache.py _list_backing_images (DEBUG): the instance's folder name and the backing file's name.
   [`Instance ${INST} is backed by ${SHA}`, { action: 'in_use', imageId: null, baseFile: SHA, instance: INST }],
+  // imagecache.py _list_backing_images (WARNING): a backing file no image in Glance explains.
+  [`Instance ${INST} is using a backing file ${SHA} which does not appear in the image service`, { action: 'in_use', imageId: null, baseFile: SHA, instance: INST }],
   // conductor/manager.py cache_images (21.0+): ','.join(image_ids); %(host)r of a str.
   [`Preparing to request pre-caching of image(s) ${IMG},${IMG2} on 3 hosts across 1 cells.`, { action: 'precache', imageId: IMG, baseFile: null, imageIds: [IMG, IMG2], precache: 'request' }],
   [`Image pre-cache operation for image(s) ${IMG},${IMG2} completed in 12.34 seconds; 2 cached, 3 existing, 1 errors, 0 unsupported, 1 skipped (down) hosts`, { action: 'precache', imageId: IMG, baseFile: null, imageIds: [IMG, IMG2], precache: 'completed' }],
+  [`Image pre-cache operation for image ${IMG2} failed 2 times`, { action: 'precache', imageId: IMG2, baseFile: null, precache: 'failures', count: 2 }],
   ["Skipping image pre-cache request to compute 'cp-4' because it is not up", { action: 'precache', imageId: null, baseFile: null, precache: 'skipped', host: 'cp-4' }],
   // libvirt/driver.py cache_image; compute/manager.py cache_images.
   [`Image ${IMG} already cached; updating timestamp`, { action: 'precache', imageId: IMG, baseFile: null, precache: 'existing' }],

@@ -53,3 +53,9 @@ t.test("another instance's backed-by line ties nothing", async (t) => {
   const result = traceRecords(cp1([STAY[0]!, other, ...STAY.slice(1)]));
   t.equal(result.images[0]?.unattributed, true);
 });
+
+t.test('the WARNING wording (a backing file Glance does not explain) ties it too, at the default log level', async (t) => {
+  const warned = line('09:40:00.010', 'WARNING', 'nova.virt.libvirt.imagecache', PERIODIC, `Instance ${ID} is using a backing file ${BASE} which does not appear in the image service`);
+  const result = traceRecords(cp1([STAY[0]!, ...STAY.slice(2).filter((l) => !l.includes('Unknown')), warned]));
+  t.match(result.images, [{ host: 'cp-1', imageIds: [IMAGE], baseFiles: [BASE], unattributed: false }]);
+});
