@@ -72,9 +72,17 @@ function unwatchExits(): void {
 
 /** A private temporary folder for the trace's copies; removed by cleanup() or on any way out. */
 export async function makeTempDir(): Promise<TempDir> {
-  // Made and registered in one synchronous step: no signal or exit can fall between the two.
-  const dir = mkdtempSync(path.join(tmpdir(), 'instance-trace-'));
+  // The signal handlers go in first: Node installs the process's handler only when a listener is
+  // added, and a SIGTERM between mkdtemp and that would kill with the folder left behind. A
+  // signal handled after this point runs on a later tick, once the folder is registered.
   if (liveDirs.size === 0) watchExits();
+  let dir: string;
+  try {
+    dir = mkdtempSync(path.join(tmpdir(), 'instance-trace-'));
+  } catch (error) {
+    if (liveDirs.size === 0) unwatchExits();
+    throw error;
+  }
   liveDirs.add(dir);
   return {
     dir,
