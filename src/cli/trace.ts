@@ -9,6 +9,7 @@ import { SourceReport } from '../sources/report.js';
 import { normalizeInstanceId } from '../trace/match.js';
 import { findInstanceCandidates, parseIdQuery, type IdQuery, type InstanceCandidate } from '../trace/resolve-id.js';
 import { sanitize } from '../render/sanitize.js';
+import { formatDateTime } from '../render/format.js';
 import { showTrace, traceToSink } from '../trace/run.js';
 import { DEFAULT_REQUEST_WINDOW_MS } from '../trace/prune.js';
 import { spoolOnceOnlySources } from '../trace/spool.js';
@@ -145,7 +146,7 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
   }
   // Silent non-results are the worst kind: a window that left everything out, a clock fixed on no host.
   if (found === 0 && outside.records > 0) {
-    const span = outside.first === null ? '' : ` (they run from ${isoTime(outside.first)} to ${isoTime(outside.last ?? outside.first)})`;
+    const span = outside.first === null ? '' : ` (they run from ${formatDateTime(outside.first)} to ${formatDateTime(outside.last ?? outside.first)})`;
     printError(io, `the --since/--until window left out all ${outside.records} record${outside.records === 1 ? '' : 's'} of the instance${span}`);
   }
   for (const host of settings.offsets.keys()) {
@@ -215,12 +216,8 @@ async function resolveShortId(query: IdQuery, given: string, sources: Parameters
   return 2;
 }
 
-function isoTime(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
-}
-
 function describeCandidate(c: InstanceCandidate): string {
-  const time = (ms: number | null): string => (ms === null ? '?' : isoTime(ms));
+  const time = (ms: number | null): string => (ms === null ? '?' : formatDateTime(ms));
   const hosts = c.hosts.length === 0 ? '(unknown host)' : c.hosts.map(sanitize).join(', ');
   return `${c.id}  ${time(c.first)} → ${time(c.last)}  ${hosts}`;
 }

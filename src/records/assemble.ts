@@ -12,7 +12,7 @@ import { finishOsloRecord } from './oslo-text.js';
 import { compileOsloLayout, type OsloLayout, type OsloLayoutSpec } from './oslo-layout.js';
 import { parseContainerLine, type ContainerLine } from './container.js';
 import { parseCacheMessage } from './cache-wording.js';
-import { fileClock, parseTimeZone, type TimeZone } from './time.js';
+import { fileClock, type TimeZone } from './time.js';
 
 export interface ParseOptions {
   /** Zone of timestamps written without one: `UTC` (default), `±HH:MM`, an IANA name, or a TimeZone. */
@@ -113,7 +113,7 @@ export class RecordAssembler {
 
   constructor(private readonly origin: RecordOrigin, opts: ParseOptions = {}) {
     // One file's records: wall times of a fall-back hour are resolved in its order.
-    this.zone = fileClock(typeof opts.tz === 'string' ? parseTimeZone(opts.tz) : opts.tz);
+    this.zone = fileClock(opts.tz);
     this.offsets = opts.offsets && opts.offsets.size > 0 ? opts.offsets : undefined;
     this.maxExtra = Math.max(0, opts.maxContinuationLines ?? DEFAULT_MAX_CONTINUATION_LINES);
     this.reference = opts.referenceTime ?? Date.now();

@@ -135,8 +135,12 @@ export class FileClock implements TimeZone {
   }
 }
 
-/** A file's own clock over `zone` (itself when it is one already, or when the zone never changes offset). */
-export function fileClock(zone: TimeZone | undefined, onAmbiguous?: (message: string) => void): TimeZone | undefined {
+/**
+ * A file's own clock over `zone`, given as `--tz` or a parsed zone (itself when it is one already,
+ * or when the zone never changes offset).
+ */
+export function fileClock(spec: string | TimeZone | undefined, onAmbiguous?: (message: string) => void): TimeZone | undefined {
+  const zone = typeof spec === 'string' ? parseTimeZone(spec) : spec;
   if (zone === undefined || zone instanceof FileClock || zone.transitionAt === undefined) return zone;
   return new FileClock(zone, onAmbiguous);
 }

@@ -15,7 +15,7 @@ import type { Readable } from 'node:stream';
 import { searchSource } from '../sources/search.js';
 import type { LineBlock, SourceFile, SourceWarning } from '../sources/source.js';
 import type { SourceReport } from '../sources/report.js';
-import { fileClock, isRecordStart, parseTimeZone, type ParseOptions } from '../records/index.js';
+import { fileClock, isRecordStart, type ParseOptions } from '../records/index.js';
 import { foundInBlock } from '../trace/search-job.js';
 import type { FoundRecord } from '../trace/types.js';
 import { StoreError, type Settings, type StoreClient } from './client.js';
@@ -202,7 +202,7 @@ async function ingestOne(
   onBytes: (bytes: number) => void,
 ): Promise<{ records: number; stopped: boolean }> {
   const zone = opts.parse?.tz;
-  const clock = fileClock(typeof zone === 'string' ? parseTimeZone(zone) : zone,
+  const clock = fileClock(zone,
     (message) => opts.report.warn({ kind: 'ambiguous-time', file: source.display, message }));
   const parse: ParseOptions = { ...opts.parse, tz: clock };
   let records = 0;

@@ -12,7 +12,7 @@ import type { RawRecord } from '../sources/raw-record.js';
 import type { SourceFile, SourceWarning } from '../sources/source.js';
 import { recordStartTest } from '../records/detect.js';
 import { RecordAssembler, type ParseOptions } from '../records/assemble.js';
-import { fileClock, parseTimeZone } from '../records/time.js';
+import { fileClock } from '../records/time.js';
 import type { LogRecord } from '../records/record.js';
 import { instanceIdsToAdd, mayNeedInstanceId, spliceInstanceIds } from './enrich.js';
 
@@ -188,8 +188,7 @@ export class InputFilter {
   constructor(private readonly filter: RecordFilter, readonly source: SourceFile) {
     this.#scanner = this.#newScanner();
     const parse = filter.options.parse ?? {};
-    const zone = typeof parse.tz === 'string' ? parseTimeZone(parse.tz) : parse.tz;
-    const tz = fileClock(zone, (message) => filter.options.onWarning?.({ kind: 'ambiguous-time', file: source.display, message }));
+    const tz = fileClock(parse.tz, (message) => filter.options.onWarning?.({ kind: 'ambiguous-time', file: source.display, message }));
     this.#assembler = new RecordAssembler({ file: source.display, host: source.host, service: source.service }, { ...parse, tz });
   }
 

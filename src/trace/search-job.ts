@@ -8,7 +8,7 @@ import { NotSeekableError } from '../sources/read.js';
 import type { SpoolResult, SpoolTarget } from '../sources/tee.js';
 import type { SourceCounts } from '../sources/report.js';
 import type { Checkpoint, LineBlock, SourceFile, SourceWarning } from '../sources/source.js';
-import { assembleBlock, fileClock, FileClock, parseTimeZone, recordStartTest, type ParseOptions } from '../records/index.js';
+import { assembleBlock, fileClock, FileClock, recordStartTest, type ParseOptions } from '../records/index.js';
 import type { FoundRecord } from './types.js';
 import type { RangeSearch } from './prune.js';
 
@@ -52,7 +52,7 @@ export interface JobHooks {
 export async function runSearchJob(job: SearchJob, hooks: JobHooks): Promise<FileTimes | null> {
   const { source, searches, firstPass } = job;
   // One clock for the file's blocks and checkpoints, so a fall-back hour is read in file order.
-  const clock = fileClock(typeof job.parse.tz === 'string' ? parseTimeZone(job.parse.tz) : job.parse.tz,
+  const clock = fileClock(job.parse.tz,
     (message) => hooks.onWarning({ kind: 'ambiguous-time', file: source.display, message }));
   const parse: ParseOptions = { ...job.parse, tz: clock };
   let stats: SearchStats | null = null;
