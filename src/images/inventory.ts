@@ -178,7 +178,10 @@ interface PrecacheEvent {
   proof: ProofLine;
 }
 
-export function proofOf(record: LogRecord): ProofLine {
+/** What the inventory reads of a record: a LogRecord is one. */
+export type CacheRecord = Pick<LogRecord, 'cache' | 'format' | 'message' | 'source' | 'time' | 'host' | 'instanceId' | 'requestId' | 'imageId'>;
+
+export function proofOf(record: CacheRecord): ProofLine {
   const nl = record.message.indexOf('\n');
   return { file: record.source.file, line: record.source.line, time: record.time, text: nl === -1 ? record.message : record.message.slice(0, nl) };
 }
@@ -187,7 +190,7 @@ export function proofOf(record: LogRecord): ProofLine {
  * A record's cache fact with what its message adds: our JSON logger's records carry the action
  * as a field, and the message (Nova's wording) names the error, instance or pre-cache step.
  */
-function factOf(record: LogRecord): CacheFact | null {
+function factOf(record: CacheRecord): CacheFact | null {
   const fact = record.cache;
   if (fact === null || record.format !== 'pino') return fact;
   const read = parseCacheMessage(record.message);
@@ -228,7 +231,7 @@ export class ImageCacheInventory {
    * an instance and a request (a build's `Creating image`) tells whose request that is, so the
    * request's untagged fetch lines (oslo's fetch lock) name the instance using the file.
    */
-  add(record: LogRecord): void {
+  add(record: CacheRecord): void {
     const fact = factOf(record);
     if (fact === null) {
       // Not proof of use after a removal: a build (re)creates its disk, fetching the file anew.
@@ -264,7 +267,7 @@ export class ImageCacheInventory {
     return entry;
   }
 
-  #apply(entry: Entry, fact: CacheFact, record: LogRecord, proof: ProofLine, instance: string | null): void {
+  #apply(entry: Entry, fact: CacheFact, record: CacheRecord, proof: ProofLine, instance: string | null): void {
     const time = record.time;
     const fresh = entry.firstSeen === null && entry.lastSeen === null && entry.fetches === 0 && entry.removals === 0;
     if (fact.precache === 'failed') {
@@ -321,7 +324,7 @@ export class ImageCacheInventory {
     }
   }
 
-  #removed(entry: Entry, record: LogRecord, proof: ProofLine): void {
+  #removed(entry: Entry, record: CacheRecord, proof: ProofLine): void {
     const time = record.time;
     const v = entry.verdict;
     if (v !== null && v.inUse && v.request === record.requestId && time !== null && v.time !== null && time - v.time <= PASS_GAP_MS) {
@@ -412,7 +415,7 @@ function filesOf(fact: CacheFact): string[] {
   return [];
 }
 
-function precacheEvent(fact: CacheFact, host: string, record: LogRecord, proof: ProofLine): PrecacheEvent {
+function precacheEvent(fact: CacheFact, host: string, record: CacheRecord, proof: ProofLine): PrecacheEvent {
   const ids = fact.imageIds ?? (fact.imageId !== null ? [fact.imageId] : []);
   return { step: fact.precache as PrecacheStep, host, time: record.time, imageIds: ids.map(normaliseId), named: fact.host ?? null, error: fact.error ?? null, count: fact.count ?? 0, proof };
 }
