@@ -8,7 +8,7 @@
  * (one compute log per host, rotated sets oldest first, as the sources layer reads them).
  */
 import type { CacheFact, LogRecord, PrecacheStep } from '../records/record.js';
-import { baseFileNameForImage, ImageIdByBaseFile, parseBaseFileName, parseCacheMessage, type BaseFileName } from '../records/cache-wording.js';
+import { baseFileNameForImage, ImageIdByBaseFile, parseBaseFileName, type BaseFileName } from '../records/cache-wording.js';
 import { normaliseId } from '../records/ids.js';
 
 export type BaseFileState = 'present' | 'removed' | 'absent';
@@ -186,19 +186,6 @@ export function proofOf(record: CacheRecord): ProofLine {
   return { file: record.source.file, line: record.source.line, time: record.time, text: nl === -1 ? record.message : record.message.slice(0, nl) };
 }
 
-/**
- * A record's cache fact with what its message adds: our JSON logger's records carry the action
- * as a field, and the message (Nova's wording) names the error, instance or pre-cache step.
- */
-function factOf(record: CacheRecord): CacheFact | null {
-  const fact = record.cache;
-  if (fact === null || record.format !== 'pino') return fact;
-  const read = parseCacheMessage(record.message);
-  if (read === null || read.action !== fact.action) return fact;
-  const { instance, precache, error, host } = read;
-  return { ...fact, ...(instance !== undefined ? { instance } : {}), ...(precache !== undefined ? { precache } : {}), ...(error !== undefined ? { error } : {}), ...(host !== undefined ? { host } : {}) };
-}
-
 export class ImageCacheInventory {
   readonly #entries = new Map<string, Entry>();
   readonly #links = new ImageIdByBaseFile();
@@ -232,7 +219,7 @@ export class ImageCacheInventory {
    * request's untagged fetch lines (oslo's fetch lock) name the instance using the file.
    */
   add(record: CacheRecord): void {
-    const fact = factOf(record);
+    const fact = record.cache;
     if (fact === null) {
       // Not proof of use after a removal: a build (re)creates its disk, fetching the file anew.
       if (record.instanceId !== null && record.requestId !== null) this.#noteRequest(record.requestId, record.instanceId);

@@ -1,9 +1,9 @@
 /**
- * Reads sources for the image cache view: each source is scanned (scan-job.ts) by the main thread
- * or a worker of the pool (src/sources/worker-pool.ts), as many at once as there are cores, and
- * what they find is fed to ImageCacheInventory in the order discovery gives the sources (rotated
- * sets oldest first), whatever order the scans end in: the answer is the same with or without
- * workers. Memory: the records of at most a few sources wait for their turn.
+ * Reads sources for the image cache view: each source is scanned (scan-job.ts) by a worker of the
+ * pool (src/sources/worker-pool.ts), as many at once as there are cores (small inputs: by the main
+ * thread alone), and what they find is fed to ImageCacheInventory in the order discovery gives
+ * the sources (rotated sets oldest first), whatever order the scans end in: the answer is the
+ * same with or without workers. Memory: the records of at most a few sources wait for their turn.
  */
 import type { Readable } from 'node:stream';
 import type { SourceFile } from '../sources/source.js';
@@ -38,9 +38,10 @@ export async function scanImageCache(sources: readonly SourceFile[], opts: ScanO
   const total = sources.reduce((sum, s) => sum + (s.size ?? 0), 0);
   // Standard input is read by the main thread: with it, no worker.
   const size = sources.length < 2 || sources.some((s) => s.path === '-') ? 1 : Math.max(1, opts.workers ?? (total > POOL_MIN_BYTES ? defaultPoolSize() : 1));
+  // With workers, the main thread scans nothing: feeding the inventory is its share.
   const pool = new WorkerPool<ImageScanJob, ImageScanResult>(size, opts.workerUrl ?? defaultWorkerUrl(),
     (job, onProgress) => collectImageScan(job, { stdin: opts.stdin, onProgress }),
-    { toWire: (job) => ({ ...job, parse: { ...job.parse, tz: zoneSpec(job.parse.tz) } }), noun: 'image scan' });
+    { toWire: (job) => ({ ...job, parse: { ...job.parse, tz: zoneSpec(job.parse.tz) } }), noun: 'image scan', mainThreadRuns: size === 1 });
   const inFlight = new Map<SourceFile, number>();
   let done = 0;
   const progress = (source: SourceFile) => (bytes: number): void => {

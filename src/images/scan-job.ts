@@ -63,8 +63,8 @@ export async function collectImageScan(job: ImageScanJob, hooks: ImageScanHooks 
 }
 
 function cacheRecord(record: LogRecord): CacheRecord {
-  // A proof shows a record's first line; only our logger's JSON message is read again whole.
-  const nl = record.format === 'pino' ? -1 : record.message.indexOf('\n');
+  // A proof shows a record's first line.
+  const nl = record.message.indexOf('\n');
   return {
     cache: record.cache, format: record.format, message: nl === -1 ? record.message : record.message.slice(0, nl),
     source: record.source, time: record.time, host: record.host, instanceId: record.instanceId, requestId: record.requestId, imageId: record.imageId,

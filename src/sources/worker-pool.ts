@@ -51,6 +51,11 @@ export interface WorkerPoolOptions<J> {
   toWire?: (job: J) => unknown;
   /** What the jobs are, for error lines ("a search worker failed: …"). */
   noun?: string;
+  /**
+   * Whether the main thread runs jobs too (default), as one of the `size`; when not, `size`
+   * workers run them and the main thread only combines (when combining is heavy work itself).
+   */
+  mainThreadRuns?: boolean;
 }
 
 interface Pending<J, R> {
@@ -74,7 +79,7 @@ export class WorkerPool<J, R> {
   readonly #noun: string;
   /** The article before the noun in error lines. */
   readonly #a: string;
-  readonly #searchers: Array<Searcher<J, R>> = [{ worker: null, job: null }];
+  readonly #searchers: Array<Searcher<J, R>> = [];
   readonly #queue: Array<Pending<J, R>> = [];
   #failure: Error | null = null;
   #closed = false;
@@ -89,6 +94,7 @@ export class WorkerPool<J, R> {
     this.#runHere = runHere;
     this.#toWire = options.toWire ?? ((job) => job);
     this.#noun = options.noun ?? 'search';
+    if (options.mainThreadRuns ?? true) this.#searchers.push({ worker: null, job: null });
     this.#a = /^[aeiou]/i.test(this.#noun) ? 'an' : 'a';
   }
 
