@@ -84,6 +84,8 @@ export interface PrecacheView {
   existing: string[];
   failed: string[];
   skipped: string[];
+  /** Computes whose virt driver keeps no image cache (they ignored the request). */
+  unsupported: string[];
 }
 
 export interface ImagesResult {
@@ -230,7 +232,7 @@ export class ImageCacheInventory {
     for (const id of [fact.imageId, record.imageId, ...(fact.imageIds ?? [])]) if (id) this.#links.add(id);
     const proof = proofOf(record);
     if (fact.precache !== undefined) this.#precache.push(precacheEvent(fact, host, record, proof));
-    if (fact.precache === 'request' || fact.precache === 'completed' || fact.precache === 'skipped' || fact.precache === 'failures') return;
+    if (fact.precache === 'request' || fact.precache === 'completed' || fact.precache === 'skipped' || fact.precache === 'failures' || fact.precache === 'unsupported') return;
     this.#hosts.add(host);
     const tagged = record.instanceId ?? (record.requestId !== null ? this.#requestInstance.get(record.requestId) ?? null : null);
     const instance = fact.instance ?? (tagged !== null && USING.has(fact.action) ? tagged : null);
@@ -407,11 +409,13 @@ function precacheEvent(fact: CacheFact, host: string, record: CacheRecord, proof
   return { step: fact.precache as PrecacheStep, host, time: record.time, imageIds: ids.map(normaliseId), named: fact.host ?? null, error: fact.error ?? null, count: fact.count ?? 0, proof };
 }
 
+type Outcome = 'cached' | 'existing' | 'failed' | 'skipped' | 'unsupported';
+
 interface Operation {
   time: number | null;
   imageIds: string[];
   completedAt: number | null;
-  hosts: Map<string, Map<string, 'cached' | 'existing' | 'failed' | 'skipped'>>;
+  hosts: Map<string, Map<string, Outcome>>;
   /** Per image, the conductor's count of failed computes (its WARNING after completion). */
   failures: Map<string, PrecacheEvent>;
 }
@@ -419,7 +423,8 @@ interface Operation {
 /**
  * Pre-cache operations from their steps, in any order read: each compute step joins the latest
  * request for its image made before it (or one of its own when the conductor's log is not read);
- * a skipped host joins the latest request before it, for each of its images. When the conductor
+ * a skipped host, or a compute that does not support pre-caching, joins the latest request
+ * before it, for each of its images. When the conductor
  * counted more failed computes for an image than the compute logs read name, that is an anomaly
  * of the conductor's host: failures somewhere the logs do not show.
  */
@@ -433,7 +438,7 @@ function resolvePrecache(events: readonly PrecacheEvent[]): { views: PrecacheVie
     }
     return undefined;
   };
-  const mark = (op: Operation, image: string, host: string, outcome: 'cached' | 'existing' | 'failed' | 'skipped'): void => {
+  const mark = (op: Operation, image: string, host: string, outcome: Outcome): void => {
     let hosts = op.hosts.get(image);
     if (hosts === undefined) op.hosts.set(image, (hosts = new Map()));
     // A failure is final for the host; a later line does not turn it into a success.
@@ -452,9 +457,11 @@ function resolvePrecache(events: readonly PrecacheEvent[]): { views: PrecacheVie
       if (op !== undefined) op.failures.set(image as string, e);
       continue;
     }
-    if (e.step === 'skipped') {
+    if (e.step === 'skipped' || e.step === 'unsupported') {
+      // Lines about a whole request: the conductor skipped a host it names, or a compute ignored it.
       const op = latest(e.time, null);
-      if (op !== undefined && e.named !== null) for (const image of op.imageIds) mark(op, image, e.named, 'skipped');
+      const host = e.step === 'skipped' ? e.named : e.host;
+      if (op !== undefined && host !== null) for (const image of op.imageIds) mark(op, image, host, e.step);
       continue;
     }
     for (const image of e.imageIds) {
@@ -474,7 +481,7 @@ function resolvePrecache(events: readonly PrecacheEvent[]): { views: PrecacheVie
       const hosts = op.hosts.get(image) ?? new Map<string, string>();
       const list = (outcome: string): string[] => [...hosts].filter(([, o]) => o === outcome).map(([h]) => h).sort(compare);
       const failed = list('failed');
-      views.push({ imageId: image, time: op.time, completedAt: op.completedAt, cached: list('cached'), existing: list('existing'), failed, skipped: list('skipped') });
+      views.push({ imageId: image, time: op.time, completedAt: op.completedAt, cached: list('cached'), existing: list('existing'), failed, skipped: list('skipped'), unsupported: list('unsupported') });
       const counted = op.failures.get(image);
       if (counted !== undefined && counted.count > failed.length) anomalies.push(unseenFailures(counted, failed));
     }
@@ -505,7 +512,7 @@ export function selectImages(result: ImagesResult, select: { images?: readonly s
     baseFiles: result.baseFiles.filter((b) => hostOk(b.host) && imageOk(b.imageId, b.baseFile)),
     anomalies: result.anomalies.filter((a) => hostOk(a.host) && imageOk(a.imageId, a.baseFile)),
     precache: result.precache.filter((p) => imageOk(p.imageId, null)
-      && (hosts.size === 0 || [...p.cached, ...p.existing, ...p.failed, ...p.skipped].some(hostOk))),
+      && (hosts.size === 0 || [...p.cached, ...p.existing, ...p.failed, ...p.skipped, ...p.unsupported].some(hostOk))),
     hosts: result.hosts.filter(hostOk),
   };
 }
