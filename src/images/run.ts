@@ -3,12 +3,13 @@
  * pool (src/sources/worker-pool.ts), as many at once as there are cores (small inputs: by the main
  * thread alone), and what they find is fed to ImageCacheInventory in the order discovery gives
  * the sources (rotated sets oldest first), whatever order the scans end in: the answer is the
- * same with or without workers. Memory: the records of at most a few sources wait for their turn.
+ * same with or without workers. Memory: what the inventory reads of the cache records found
+ * waits for its turn (a few hundred bytes a cache line).
  */
 import type { Readable } from 'node:stream';
 import type { SourceFile } from '../sources/source.js';
 import type { SourceReport } from '../sources/report.js';
-import { defaultPoolSize, POOL_MIN_BYTES, WorkerPool } from '../sources/worker-pool.js';
+import { defaultPoolSize, POOL_MIN_BYTES, searchCost, WorkerPool } from '../sources/worker-pool.js';
 import { zoneSpec } from '../records/index.js';
 import { collectImageScan, type ImageScanJob, type ImageScanResult } from './scan-job.js';
 import { ImageCacheInventory } from './inventory.js';
@@ -38,10 +39,6 @@ export async function scanImageCache(sources: readonly SourceFile[], opts: ScanO
   const total = sources.reduce((sum, s) => sum + (s.size ?? 0), 0);
   // Standard input is read by the main thread: with it, no worker.
   const size = sources.length < 2 || sources.some((s) => s.path === '-') ? 1 : Math.max(1, opts.workers ?? (total > POOL_MIN_BYTES ? defaultPoolSize() : 1));
-  // With workers, the main thread scans nothing: feeding the inventory is its share.
-  const pool = new WorkerPool<ImageScanJob, ImageScanResult>(size, opts.workerUrl ?? defaultWorkerUrl(),
-    (job, onProgress) => collectImageScan(job, { stdin: opts.stdin, onProgress }),
-    { toWire: (job) => ({ ...job, parse: { ...job.parse, tz: zoneSpec(job.parse.tz) } }), noun: 'image scan', mainThreadRuns: size === 1 });
   const inFlight = new Map<SourceFile, number>();
   let done = 0;
   const progress = (source: SourceFile) => (bytes: number): void => {
@@ -51,25 +48,32 @@ export async function scanImageCache(sources: readonly SourceFile[], opts: ScanO
     for (const n of inFlight.values()) sum += n;
     opts.onProgress(sum, total);
   };
-  try {
-    // Scans start in source order, at most one ahead of each searcher, so few results wait.
-    const waiting: Array<Promise<ImageScanResult>> = [];
-    let next = 0;
-    const submit = (): void => {
-      while (next < sources.length && waiting.length < size + 1) {
-        const source = sources[next++]!;
-        waiting.push(pool.submit({ source, parse }, progress(source)));
-      }
-    };
-    submit();
+  const feed = (source: SourceFile, result: ImageScanResult): void => {
+    for (const warning of result.warnings) opts.report.warn(warning);
+    for (const record of result.records) inventory.add(record);
+    opts.report.addCounts(result.counts);
+    inFlight.delete(source);
+    done += source.size ?? 0;
+  };
+  if (size === 1) {
+    // Alone: each record goes to the inventory as it is found, source after source.
     for (const source of sources) {
-      const result = await waiting.shift()!;
-      submit();
-      for (const warning of result.warnings) opts.report.warn(warning);
-      for (const record of result.records) inventory.add(record);
-      opts.report.addCounts(result.counts);
-      inFlight.delete(source);
-      done += source.size ?? 0;
+      feed(source, await collectImageScan({ source, parse }, { stdin: opts.stdin, onProgress: progress(source), onRecord: (record) => inventory.add(record) }));
+    }
+    return inventory;
+  }
+  // The main thread scans nothing: feeding the inventory is its share.
+  const pool = new WorkerPool<ImageScanJob, ImageScanResult>(size, opts.workerUrl ?? defaultWorkerUrl(),
+    (job, onProgress) => collectImageScan(job, { onProgress }),
+    { toWire: (job) => ({ ...job, parse: { ...job.parse, tz: zoneSpec(job.parse.tz) } }), noun: 'image scan', mainThreadRuns: false });
+  try {
+    // Costliest first, so that no searcher is left with a big file at the end (as the trace's pass 1).
+    const waiting = new Map<SourceFile, Promise<ImageScanResult>>();
+    for (const source of [...sources].sort((a, b) => searchCost(b) - searchCost(a))) waiting.set(source, pool.submit({ source, parse }, progress(source)));
+    for (const source of sources) {
+      const result = await waiting.get(source)!;
+      waiting.delete(source);
+      feed(source, result);
     }
   } finally {
     await pool.close();

@@ -36,9 +36,11 @@ export interface ImageScanHooks {
   /** Read for `-` (a job of the main thread only). */
   stdin?: Readable;
   onProgress?: (bytes: number) => void;
+  /** Each record as it is found, instead of in the result (the main thread, feeding the inventory as it goes). */
+  onRecord?: (record: CacheRecord) => void;
 }
 
-/** Scans one source; never throws on bad input (warnings say what was skipped). */
+/** Scans one source; never throws on bad input (warnings say what was skipped). Records go to hooks.onRecord, else into the result. */
 export async function collectImageScan(job: ImageScanJob, hooks: ImageScanHooks = {}): Promise<ImageScanResult> {
   const records: CacheRecord[] = [];
   const warnings: SourceWarning[] = [];
@@ -56,7 +58,8 @@ export async function collectImageScan(job: ImageScanJob, hooks: ImageScanHooks 
     for (const record of assembleBlock(block, parse)) {
       // The inventory takes cache-manager records, and records tagged with an instance and a request.
       if (record.cache === null && (record.instanceId === null || record.requestId === null)) continue;
-      records.push(cacheRecord(record));
+      if (hooks.onRecord !== undefined) hooks.onRecord(record);
+      else records.push(cacheRecord(record));
     }
   });
   return { records, warnings, counts: sourceCounts(counts) };
