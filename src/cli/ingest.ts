@@ -12,6 +12,7 @@ import { ingestSources } from '../store/ingest.js';
 import { listOf, parseOffsets, parseZone, settleFlags, UsageError } from './options.js';
 import { printError, type CliIO } from './io.js';
 import { openStore, STORE_OPTION, withStore } from './store-io.js';
+import { workersFromEnv } from './trace.js';
 
 export interface IngestArgs {
   paths?: string[];
@@ -89,6 +90,7 @@ export async function runIngestCommand(args: IngestArgs, io: CliIO): Promise<num
         report,
         stdin: io.stdin,
         signal: abort.signal,
+        workers: workersFromEnv(io.env),
         onProgress: tty ? (bytes) => {
           const now = io.now();
           if (now - shown < 200) return;

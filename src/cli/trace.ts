@@ -269,7 +269,7 @@ function settle(args: TraceArgs, io: CliIO) {
  * INSTANCE_TRACE_WORKERS: search on that many worker threads for any input of two files or more
  * (0 or 1: in the main thread); unset or not a count, the trace decides by the input's size.
  */
-function workersFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+export function workersFromEnv(env: NodeJS.ProcessEnv): number | undefined {
   const value = env.INSTANCE_TRACE_WORKERS?.trim() ?? '';
   return /^\d{1,3}$/.test(value) ? Number(value) : undefined;
 }
