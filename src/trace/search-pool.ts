@@ -57,6 +57,8 @@ export interface PoolKind<J, R, P> {
   workerUrl: URL;
   runHere(job: J, hooks: PoolHooks<P>): Promise<R>;
   toWire(job: J): unknown;
+  /** Young generation of a worker's heap in MiB (default WORKER_YOUNG_GENERATION_MB; null: Node's own). */
+  youngGenerationMb?: number | null;
 }
 
 /** Default pool size: the cores there are, up to MAX_POOL_SIZE (1: the main thread alone). */
@@ -167,7 +169,8 @@ export class WorkerPool<J, R, P = never> {
 
   #start(): Runner<J, R, P> {
     const noun = this.#kind.noun;
-    const worker = new Worker(this.#kind.workerUrl, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
+    const young = this.#kind.youngGenerationMb === undefined ? WORKER_YOUNG_GENERATION_MB : this.#kind.youngGenerationMb;
+    const worker = new Worker(this.#kind.workerUrl, young === null ? {} : { resourceLimits: { maxYoungGenerationSizeMb: young } });
     const runner: Runner<J, R, P> = { worker, job: null };
     worker.unref();
     worker.on('message', (reply: PoolReply<R, P>) => {
