@@ -21,6 +21,7 @@
  * the bookkeeping counts as done without its ids.
  */
 import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { openSource } from '../sources/read.js';
 import type { SourceFile } from '../sources/source.js';
@@ -212,7 +213,7 @@ export async function ingestSources(client: StoreClient, layout: Layout, sources
       const work = (async () => {
         if (waited !== undefined) await waited.catch(() => undefined);
         if (opts.signal?.aborted) return;
-        const plan = planOf(source, head ?? null, ledger, opts);
+        const plan = await planOf(source, head ?? null, ledger, opts);
         if (plan.kind === 'up-to-date') {
           summary.upToDate++;
           return;
@@ -259,7 +260,7 @@ export async function ingestSources(client: StoreClient, layout: Layout, sources
 }
 
 /** What to read of a source, given what the store holds of its identity. */
-function planOf(source: SourceFile, head: Buffer | null, ledger: Ledger, opts: IngestOptions): Plan {
+async function planOf(source: SourceFile, head: Buffer | null, ledger: Ledger, opts: IngestOptions): Promise<Plan> {
   const parse = { tz: opts.parse?.tz, offsets: opts.parse?.offsets };
   const part = { partRecords: 5000, partBytes: 4 * 1024 * 1024 };
   if (head === null) {
@@ -273,6 +274,8 @@ function planOf(source: SourceFile, head: Buffer | null, ledger: Ledger, opts: I
   }
   const stored = storedAs(source, done.name, done.identity);
   if (source.gzip || source.size === null) {
+    // A rotated member gzipped whole: its trailer's size of what it holds says when all of it is stored, without inflating it.
+    if (source.gzip && done.endOffset < 2 ** 32 && (await gzipTrailerSize(source).catch(() => null)) === done.endOffset) return { kind: 'up-to-date' };
     return { kind: 'read', job: { source, stored, start: null, skipLines: done.lastLine, parse, ...part } };
   }
   if (source.size < done.endOffset) {
@@ -366,6 +369,22 @@ async function headOf(source: SourceFile): Promise<Buffer> {
     return head.subarray(0, filled);
   } finally {
     await reader.close();
+  }
+}
+
+/**
+ * The size a gzip file's trailer gives of what it holds (ISIZE, modulo 2^32): of its last member
+ * only, so a file of several members seldom matches a stored end, and is then read whole.
+ */
+async function gzipTrailerSize(source: SourceFile): Promise<number | null> {
+  if (source.size === null || source.size < 18) return null;
+  const handle = await open(source.path, 'r');
+  try {
+    const tail = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(tail, 0, 4, source.size - 4);
+    return bytesRead === 4 ? tail.readUInt32LE(0) : null;
+  } finally {
+    await handle.close();
   }
 }
 

@@ -173,3 +173,26 @@ t.test('the same file twice in one ingest is stored once', async (t) => {
   await ingest(t, logs, url);
   await exactlyOnce(t, url, { F: 60 }, 'a copy and its longer copy');
 });
+
+t.test('a gzip member whose trailer says all of it is stored is not inflated; one that holds more is read', async (t) => {
+  const url = storeUrl('gzip_trailer');
+  t.teardown(() => dropDatabase(url));
+  const { logs, file } = folder('gzip-trailer');
+  const a = lines('G', 0, 400);
+  writeFileSync(file('nova-compute.log'), a);
+  await ingest(t, logs, url);
+  // Rotated and gzipped, then damaged past its head: a read would meet the damage.
+  const gz = gzipSync(Buffer.from(a), { level: 0 });
+  gz[Math.floor(gz.length * 0.8)] ^= 0xff;
+  rmSync(file('nova-compute.log'));
+  writeFileSync(file('nova-compute.log.1.gz'), gz);
+  const skipped = await runMain(['ingest', logs, '--store', url]);
+  t.equal(skipped.status, 0, skipped.stderr);
+  t.match(skipped.stderr, /ingest: 0 records, .* 1 source already stored/);
+  t.notMatch(skipped.stderr, /corrupt|damaged|truncated|skipped/, 'not inflated');
+  // Two members (the file went on before it was gzipped): the trailer is the last member's, so it is read.
+  writeFileSync(file('nova-compute.log.1.gz'), Buffer.concat([gzipSync(Buffer.from(a)), gzipSync(Buffer.from(lines('G', 400, 7)))]));
+  const read = await ingest(t, logs, url);
+  t.match(read, /ingest: 7 records/);
+  await exactlyOnce(t, url, { G: 407 }, 'two members');
+});
