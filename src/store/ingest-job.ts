@@ -17,8 +17,40 @@ import { fileClock, isRecordStart, parseTimeZone, type ParseOptions, type TimeZo
 import { foundInBlock } from '../trace/search-job.js';
 import { idRows, recordRow, type StoredSource } from './rows.js';
 
-/** Rows' bytes, each part in memory of its own (a worker hands it over whole; Buffer.from may share a pool). */
-const UTF8 = new TextEncoder();
+/**
+ * Rows written as UTF-8 straight into memory of the part's own (a worker hands it over whole;
+ * Buffer.from may share a pool): no string of the whole part is built and then encoded.
+ */
+class RowBytes {
+  #buffer: Buffer;
+  #length = 0;
+
+  constructor(private readonly capacity: number) {
+    this.#buffer = Buffer.allocUnsafeSlow(capacity);
+  }
+
+  get length(): number {
+    return this.#length;
+  }
+
+  write(text: string): void {
+    // At most 3 bytes per UTF-16 unit: grow first when that might not fit.
+    if (this.#length + text.length * 3 > this.#buffer.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(this.#buffer.length * 2, this.#length + text.length * 3));
+      this.#buffer.copy(grown, 0, 0, this.#length);
+      this.#buffer = grown;
+    }
+    this.#length += this.#buffer.write(text, this.#length);
+  }
+
+  /** The bytes written, and a fresh buffer for what follows. */
+  take(): Uint8Array {
+    const bytes = this.#buffer.subarray(0, this.#length);
+    this.#buffer = Buffer.allocUnsafeSlow(this.capacity);
+    this.#length = 0;
+    return bytes;
+  }
+}
 
 export interface IngestJob {
   source: SourceFile;
@@ -67,8 +99,8 @@ export async function runIngestJob(job: IngestJob, hooks: IngestHooks): Promise<
   const tz = typeof job.parse.tz === 'string' ? parseTimeZone(job.parse.tz) : job.parse.tz;
   const clock = fileClock(tz, (message) => hooks.onWarning({ kind: 'ambiguous-time', file: source.display, message }));
   const parse: ParseOptions = { offsets: job.parse.offsets, tz: clock };
-  let ids = '';
-  let rows = '';
+  const ids = new RowBytes(job.partBytes / 4);
+  const rows = new RowBytes(job.partBytes);
   let count = 0;
   let records = 0;
   let last = { offset: 0, line: 0 };
@@ -78,18 +110,16 @@ export async function runIngestJob(job: IngestJob, hooks: IngestHooks): Promise<
       if (ref.line <= skipLines) continue;
       // A renamed source (rotated) goes on under the name it was first stored under.
       if (ref.file !== stored.name) ref.file = stored.name;
-      ids += idRows(found);
-      rows += recordRow(found, stored, end);
+      ids.write(idRows(found));
+      rows.write(recordRow(found, stored, end));
       count++;
       last = { offset: end, line: ref.line + ref.lines - 1 };
     }
   };
   const hand = async (): Promise<void> => {
     if (count === 0) return;
-    const part: IngestPart = { ids: UTF8.encode(ids), records: UTF8.encode(rows), count, end: last };
+    const part: IngestPart = { ids: ids.take(), records: rows.take(), count, end: last };
     records += count;
-    ids = '';
-    rows = '';
     count = 0;
     await hooks.onPart(part);
   };
