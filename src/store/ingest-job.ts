@@ -99,8 +99,9 @@ export async function runIngestJob(job: IngestJob, hooks: IngestHooks): Promise<
   const tz = typeof job.parse.tz === 'string' ? parseTimeZone(job.parse.tz) : job.parse.tz;
   const clock = fileClock(tz, (message) => hooks.onWarning({ kind: 'ambiguous-time', file: source.display, message }));
   const parse: ParseOptions = { offsets: job.parse.offsets, tz: clock };
-  const ids = new RowBytes(job.partBytes / 4);
-  const rows = new RowBytes(job.partBytes);
+  // Room for a part and one more read's rows (a read of 1 MiB of logs makes up to a few MiB of rows): no growing.
+  const ids = new RowBytes(job.partBytes);
+  const rows = new RowBytes(job.partBytes * 2);
   let count = 0;
   let records = 0;
   let last = { offset: 0, line: 0 };
