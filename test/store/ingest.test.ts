@@ -13,6 +13,11 @@ import path from 'node:path';
 import { runMain } from '../cli/fixture/run.js';
 import { count, dropDatabase, query, storeUrl } from './fixture.js';
 import { parseStoreUrl } from '../../src/store/url.js';
+import { StoreClient } from '../../src/store/client.js';
+import { checkSchema } from '../../src/store/schema.js';
+import { ingestSources } from '../../src/store/ingest.js';
+import { discoverSources } from '../../src/sources/discover.js';
+import { SourceReport } from '../../src/sources/report.js';
 
 const CLOUD = 'fixtures/cloud';
 const ID = '6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d';
@@ -196,4 +201,29 @@ t.test('a gzip member whose trailer says all of it is stored is not inflated; on
   const read = await ingest(t, logs, url);
   t.match(read, /ingest: 7 records/);
   await exactlyOnce(t, url, { G: 407 }, 'two members');
+});
+
+t.test('stopped while worker threads read: what was handed over is stored, the rest on the next run, each once', async (t) => {
+  const url = storeUrl('stop_workers');
+  t.teardown(() => dropDatabase(url));
+  const { logs, file } = folder('stop-workers');
+  writeFileSync(file('nova-compute.log'), lines('H', 0, 30_000));
+  mkdirSync(path.join(logs, 'cp-2'));
+  writeFileSync(path.join(logs, 'cp-2', 'nova-compute.log'), lines('I', 0, 30_000));
+  t.equal((await runMain(['store', 'init', '--store', url])).status, 0);
+  const client = new StoreClient(parseStoreUrl(url));
+  t.teardown(() => client.close());
+  const layout = await checkSchema(client);
+  const { sources } = await discoverSources([logs]);
+  const abort = new AbortController();
+  const stopped = await ingestSources(client, layout, sources, {
+    report: new SourceReport(), workers: 2, signal: abort.signal, batchRecords: 1000,
+    onProgress: (bytes) => { if (bytes > 2 * 1024 * 1024) abort.abort(); },
+  });
+  t.equal(stopped.stopped, true);
+  const part = await count(url);
+  t.ok(part > 0 && part < 60_000, `${part} records before the stop`);
+  const again = await ingestSources(client, layout, sources, { report: new SourceReport(), workers: 2 });
+  t.equal(again.stopped, false);
+  await exactlyOnce(t, url, { H: 30_000, I: 30_000 }, 'after the stop and a second run');
 });
