@@ -9,10 +9,9 @@ import { discoverSources } from '../sources/discover.js';
 import { formatBytes, SourceReport } from '../sources/report.js';
 import { checkSchema, initSchema, readLayout } from '../store/schema.js';
 import { ingestSources } from '../store/ingest.js';
-import { listOf, parseOffsets, parseZone, settleFlags, UsageError } from './options.js';
+import { listOf, parseOffsets, parseZone, settleFlags, UsageError, workersFromEnv } from './options.js';
 import { printError, type CliIO } from './io.js';
 import { openStore, STORE_OPTION, withStore } from './store-io.js';
-import { workersFromEnv } from './trace.js';
 
 export interface IngestArgs {
   paths?: string[];

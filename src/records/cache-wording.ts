@@ -54,6 +54,8 @@ export const CACHE_WORDINGS: readonly CacheWording[] = [
   { action: 'precache', precache: 'failures', cue: 'Image pre-cache operation for image ', pattern: new RegExp(String.raw`Image pre-cache operation for image ${UUID} failed (?<count>\d{1,9}) times`) },
   { action: 'precache', precache: 'skipped', cue: 'Skipping image pre-cache request to compute', pattern: /Skipping image pre-cache request to compute u?['"](?<host>[^'"]{1,255})['"] because it is not up/ },
   { action: 'precache', precache: 'existing', cue: 'already cached; updating timestamp', pattern: new RegExp(String.raw`Image ${UUID} already cached; updating timestamp`) },
+  // compute/manager.py cache_images, DEBUG: a virt driver without an image cache ignores the whole request.
+  { action: 'precache', precache: 'unsupported', cue: 'Virt driver does not support image pre-caching', pattern: /Virt driver does not support image pre-caching; ignoring request/ },
   { action: 'precache', precache: 'failed', cue: 'Failed to cache image', pattern: new RegExp(String.raw`Failed to cache image ${UUID}: (?<error>[^\n]{0,1024})`) },
   { action: 'convert', cue: 'converting to raw', pattern: new RegExp(UUID + String.raw` was \S{1,64}, converting to raw`) },
   { action: 'convert', cue: 'qemu-img convert', pattern: /qemu-img convert /, basePath: true },

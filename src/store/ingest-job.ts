@@ -1,5 +1,5 @@
 /**
- * One source's ingest as a job of the pool (src/trace/search-pool.ts): its records read with the
+ * One source's ingest as a job of the worker pool (src/sources/worker-pool.ts): its records read with the
  * trace's own sources and parsers (the scanning engine framing every record, search-job.ts's
  * parsing of a framed block) and turned into the TabSeparated rows of `ids` and `records`
  * (src/store/rows.ts), handed on in parts of whole blocks, in file order. The same code runs in

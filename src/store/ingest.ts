@@ -1,6 +1,6 @@
 /**
  * Ingest: every record of each source goes to the store in batches, read and turned into rows by
- * the pool (src/trace/search-pool.ts) running src/store/ingest-job.ts on the main thread and on
+ * the worker pool (src/sources/worker-pool.ts) running src/store/ingest-job.ts on the main thread and on
  * worker threads, a source per job. Exactly once, without relying on the engine to drop
  * duplicates: each stored record keeps its source's identity and where it ends in the source.
  *
@@ -27,7 +27,8 @@ import { openSource } from '../sources/read.js';
 import type { SourceFile } from '../sources/source.js';
 import type { SourceReport } from '../sources/report.js';
 import type { ParseOptions } from '../records/index.js';
-import { defaultPoolSize, POOL_MIN_BYTES, workerEntry, WorkerPool } from '../trace/search-pool.js';
+import { defaultPoolSize, POOL_MIN_BYTES, WorkerPool } from '../sources/worker-pool.js';
+import { zoneSpec } from '../records/index.js';
 import { StoreError, type Settings, type StoreClient } from './client.js';
 import { quoteName, stringList } from './sql.js';
 import { ID_COLUMNS, RECORD_COLUMNS, type Layout } from './schema.js';
@@ -173,21 +174,20 @@ export async function ingestSources(client: StoreClient, layout: Layout, sources
   const ledger = await Ledger.read(client, layout, [...heads.keys()].map((s) => s.display), [...heads.values()].map((h) => identityOf(h)));
   const total = sources.reduce((sum, s) => sum + (s.size ?? 0), 0);
   const size = sources.some((s) => s.path === '-') ? 1 : opts.workers ?? (total > POOL_MIN_BYTES ? defaultPoolSize() : 1);
-  const pool = new WorkerPool<IngestJob, IngestResult, IngestPart>(size, {
+  const pool = new WorkerPool<IngestJob, IngestResult, IngestPart>(size, workerUrl(), (job, onProgress, onPart) => runIngestJob(job, {
+    onPart: onPart!,
+    onProgress,
+    onWarning: (warning) => opts.report.warn(warning),
+    stdin: opts.stdin,
+    check: () => {
+      if (opts.signal?.aborted) throw new Stopped();
+    },
+  }), {
     noun: 'ingest',
-    workerUrl: workerEntry('ingest-worker', import.meta.url),
+    // A job's zone travels by name (its conversion function cannot be cloned).
+    toWire: (job) => ({ ...job, parse: { ...job.parse, tz: zoneSpec(job.parse.tz) } }),
     // A part's rows are megabytes of short-lived strings: a small young generation collects all the time.
     youngGenerationMb: WORKER_YOUNG_MB,
-    runHere: (job, hooks) => runIngestJob(job, {
-      onPart: hooks.onPart!,
-      onProgress: hooks.onProgress,
-      onWarning: (warning) => opts.report.warn(warning),
-      stdin: opts.stdin,
-      check: () => {
-        if (opts.signal?.aborted) throw new Stopped();
-      },
-    }),
-    toWire: (job) => ({ ...job, parse: { ...job.parse, tz: typeof job.parse.tz === 'object' ? job.parse.tz.name : job.parse.tz } }),
   });
   const read = new Map<SourceFile, number>();
   const progress = (source: SourceFile, bytes: number): void => {
@@ -353,6 +353,11 @@ class Ledger {
       known.lastLine = Math.max(known.lastLine, end.line);
     }
   }
+}
+
+/** The ingest worker entry next to this module: the compiled .js, or the .ts under a TypeScript loader (tests). */
+function workerUrl(): URL {
+  return new URL(import.meta.url.endsWith('.ts') ? './ingest-worker.ts' : './ingest-worker.js', import.meta.url);
 }
 
 /** The first IDENTITY_BYTES bytes of a source's text (decompressed; fewer when it is shorter). */

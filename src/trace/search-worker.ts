@@ -1,14 +1,14 @@
 /**
- * Entry of a search pool worker (src/trace/search-pool.ts): runs one job at a time, posting its
- * progress now and then and its whole outcome (parsed records, warnings, counts, checkpoints) in
- * one message at the end, so the main thread only correlates.
+ * Entry of a search pool worker (src/trace/search-pool.ts): runs the trace's search jobs, one at
+ * a time, and posts each whole outcome (parsed records, warnings, counts, checkpoints) back.
  */
+import { serveJobs } from '../sources/worker-pool.js';
 import { parseTimeZone } from '../records/index.js';
-import { collectSearchJob, type JobResult, type SearchJob } from './search-job.js';
-import { servePool, type SearchWire } from './search-pool.js';
+import { collectSearchJob, type SearchJob } from './search-job.js';
+import type { WireSearchJob } from './search-pool.js';
 
-servePool<SearchWire, JobResult, never>((wire, hooks) => {
+serveJobs(collectSearchJob, (wire): SearchJob => {
   // A zone travels by name (its conversion function cannot be cloned).
-  const job: SearchJob = { ...wire, parse: { ...wire.parse, tz: wire.parse.tz === undefined ? undefined : parseTimeZone(wire.parse.tz) } };
-  return collectSearchJob(job, hooks.onProgress);
+  const job = wire as WireSearchJob;
+  return { ...job, parse: { ...job.parse, tz: job.parse.tz === undefined ? undefined : parseTimeZone(job.parse.tz) } };
 });

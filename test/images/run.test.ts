@@ -37,3 +37,29 @@ t.test('cache lines among others, a rotated .gz read first, a damaged .gz report
   t.ok(report.hadSkips, 'the truncated .gz is reported');
   t.match(report.summaryLines().join('\n'), /cp-2/);
 });
+
+t.test('the same inventory from the main thread alone and from a pool of scanners', async (t) => {
+  const { sources } = await discoverSources(['fixtures/cloud', 'fixtures/loghub-openstack/collected']);
+  t.ok(sources.length >= 5);
+  const scan = async (workers: number) => {
+    const report = new SourceReport();
+    const inventory = await scanImageCache(sources, { report, workers });
+    return { result: inventory.finish(), lines: inventory.cacheLines, summary: report.summaryLines() };
+  };
+  const alone = await scan(0);
+  t.ok(alone.lines > 0);
+  t.same(await scan(2), alone, 'two scanners');
+  t.same(await scan(4), alone, 'more scanners than cores');
+});
+
+t.test('a scan worker that fails ends the view with one line, never a hang', async (t) => {
+  const { sources } = await discoverSources(['fixtures/cloud']);
+  const failing: Array<[string, RegExp]> = [
+    ['worker-throws-at-load.mjs', /^an image scan worker failed: cannot load the search code$/],
+    ['worker-exits.mjs', /^an image scan worker stopped \(exit code 3\)$/],
+  ];
+  for (const [file, message] of failing) {
+    const workerUrl = new URL(`../trace/fixture/${file}`, import.meta.url);
+    await t.rejects(scanImageCache(sources, { report: new SourceReport(), workers: 3, workerUrl }), { message }, file);
+  }
+});
