@@ -87,12 +87,10 @@ export function recordRow(found: FoundRecord, source: StoredSource, endOffset: n
   const time = r.time;
   const seconds = time === null ? 0 : Math.min(MAX_SECONDS, Math.max(0, Math.floor(time / 1000)));
   const ms = time === null || seconds !== Math.floor(time / 1000) ? 0 : time - seconds * 1000;
-  return [
-    tsvField(r.source.file), r.source.line, r.source.lines, endOffset, tsvField(source.identity),
-    tsvField(source.host ?? ''), source.host === null ? 0 : 1, tsvField(source.service ?? ''),
-    tsvField(r.host ?? ''), tsvField(r.service ?? ''), seconds, Math.floor(ms), time === null ? 0 : 1,
-    tsvField(r.level ?? ''), tsvField(r.requestId ?? ''), tsvField(r.instanceId ?? ''), tsvField(found.text), jsonField(r),
-  ].join('\t') + '\n';
+  return `${tsvField(r.source.file)}\t${r.source.line}\t${r.source.lines}\t${endOffset}\t${tsvField(source.identity)}\t` +
+    `${tsvField(source.host ?? '')}\t${source.host === null ? 0 : 1}\t${tsvField(source.service ?? '')}\t` +
+    `${tsvField(r.host ?? '')}\t${tsvField(r.service ?? '')}\t${seconds}\t${Math.floor(ms)}\t${time === null ? 0 : 1}\t` +
+    `${tsvField(r.level ?? '')}\t${tsvField(r.requestId ?? '')}\t${tsvField(r.instanceId ?? '')}\t${tsvField(found.text)}\t${jsonField(r)}\n`;
 }
 
 /**
