@@ -227,3 +227,19 @@ t.test('stopped while worker threads read: what was handed over is stored, the r
   t.equal(again.stopped, false);
   await exactlyOnce(t, url, { H: 30_000, I: 30_000 }, 'after the stop and a second run');
 });
+
+t.test('the store failing while worker threads read: its one error, the pool stopped', async (t) => {
+  const url = storeUrl('fail_workers');
+  t.teardown(() => dropDatabase(url));
+  const { logs, file } = folder('fail-workers');
+  writeFileSync(file('nova-compute.log'), lines('J', 0, 20_000));
+  mkdirSync(path.join(logs, 'cp-2'));
+  writeFileSync(path.join(logs, 'cp-2', 'nova-compute.log'), lines('K', 0, 20_000));
+  t.equal((await runMain(['store', 'init', '--store', url])).status, 0);
+  const client = new StoreClient(parseStoreUrl(url));
+  t.teardown(() => client.close());
+  const layout = { ...(await checkSchema(client)), records: 'gone' };
+  const { sources } = await discoverSources([logs]);
+  await t.rejects(ingestSources(client, layout, sources, { report: new SourceReport(), workers: 2, batchRecords: 1000 }),
+    { name: 'StoreError', message: /has no trace tables: run `instance-trace store init` first/ });
+});
