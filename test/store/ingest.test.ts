@@ -64,6 +64,22 @@ function folder(name: string): { logs: string; file: (n: string) => string } {
   return { logs, file: (n) => path.join(logs, 'cp-1', n) };
 }
 
+/** A folder of two hosts' files (`cp-1/nova-compute.log`, `cp-2/<second>`), a database, and a client on it. */
+async function twoHosts(t: Test, name: string, first: string, second: string, secondName = 'nova-compute.log') {
+  const url = storeUrl(name);
+  t.teardown(() => dropDatabase(url));
+  const { logs, file } = folder(name);
+  writeFileSync(file('nova-compute.log'), first);
+  mkdirSync(path.join(logs, 'cp-2'));
+  writeFileSync(path.join(logs, 'cp-2', secondName), second);
+  t.equal((await runMain(['store', 'init', '--store', url])).status, 0);
+  const client = new StoreClient(parseStoreUrl(url));
+  t.teardown(() => client.close());
+  const layout = await checkSchema(client);
+  const { sources } = await discoverSources([logs]);
+  return { url, logs, client, layout, sources };
+}
+
 async function ingest(t: Test, logs: string, url: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
   t.equal((await runMain(['store', 'init', '--store', url])).status, 0);
   const r = await runMain(['ingest', logs, '--store', url], { env });
@@ -169,12 +185,7 @@ t.test('copytruncate: the copy goes on where the file was, the file begun again 
 });
 
 t.test('the same file twice in one ingest is stored once', async (t) => {
-  const url = storeUrl('twice');
-  t.teardown(() => dropDatabase(url));
-  const { logs, file } = folder('twice');
-  writeFileSync(file('nova-compute.log'), lines('F', 0, 40));
-  mkdirSync(path.join(logs, 'cp-2'));
-  writeFileSync(path.join(logs, 'cp-2', 'copy.log'), lines('F', 0, 60));
+  const { url, logs } = await twoHosts(t, 'twice', lines('F', 0, 40), lines('F', 0, 60), 'copy.log');
   await ingest(t, logs, url);
   await exactlyOnce(t, url, { F: 60 }, 'a copy and its longer copy');
 });
@@ -204,17 +215,7 @@ t.test('a gzip member whose trailer says all of it is stored is not inflated; on
 });
 
 t.test('stopped while worker threads read: what was handed over is stored, the rest on the next run, each once', async (t) => {
-  const url = storeUrl('stop_workers');
-  t.teardown(() => dropDatabase(url));
-  const { logs, file } = folder('stop-workers');
-  writeFileSync(file('nova-compute.log'), lines('H', 0, 30_000));
-  mkdirSync(path.join(logs, 'cp-2'));
-  writeFileSync(path.join(logs, 'cp-2', 'nova-compute.log'), lines('I', 0, 30_000));
-  t.equal((await runMain(['store', 'init', '--store', url])).status, 0);
-  const client = new StoreClient(parseStoreUrl(url));
-  t.teardown(() => client.close());
-  const layout = await checkSchema(client);
-  const { sources } = await discoverSources([logs]);
+  const { url, client, layout, sources } = await twoHosts(t, 'stop_workers', lines('H', 0, 30_000), lines('I', 0, 30_000));
   const abort = new AbortController();
   const stopped = await ingestSources(client, layout, sources, {
     report: new SourceReport(), workers: 2, signal: abort.signal, batchRecords: 1000,
@@ -229,17 +230,9 @@ t.test('stopped while worker threads read: what was handed over is stored, the r
 });
 
 t.test('the store failing while worker threads read: its one error, the pool stopped', async (t) => {
-  const url = storeUrl('fail_workers');
-  t.teardown(() => dropDatabase(url));
-  const { logs, file } = folder('fail-workers');
-  writeFileSync(file('nova-compute.log'), lines('J', 0, 20_000));
-  mkdirSync(path.join(logs, 'cp-2'));
-  writeFileSync(path.join(logs, 'cp-2', 'nova-compute.log'), lines('K', 0, 20_000));
-  t.equal((await runMain(['store', 'init', '--store', url])).status, 0);
-  const client = new StoreClient(parseStoreUrl(url));
-  t.teardown(() => client.close());
-  const layout = { ...(await checkSchema(client)), records: 'gone' };
-  const { sources } = await discoverSources([logs]);
+  const found = await twoHosts(t, 'fail_workers', lines('J', 0, 20_000), lines('K', 0, 20_000));
+  const { client, sources } = found;
+  const layout = { ...found.layout, records: 'gone' };
   await t.rejects(ingestSources(client, layout, sources, { report: new SourceReport(), workers: 2, batchRecords: 1000 }),
     { name: 'StoreError', message: /has no trace tables: run `instance-trace store init` first/ });
 });
