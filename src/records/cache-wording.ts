@@ -145,6 +145,11 @@ function details(w: CacheWording, g: Record<string, string>): Partial<CacheFact>
  */
 export const CACHE_CUES: readonly string[] = [...new Set([...CACHE_WORDINGS.map((w) => w.cue), '"cache_action"'])];
 
+/** Whether a text holds any of CACHE_CUES: the gate's words first (one scan), the cues only past it. */
+export function hasCacheCue(text: string): boolean {
+  return (ANY_CUE.test(text) || text.includes('"cache_action"')) && CACHE_CUES.some((cue) => text.includes(cue));
+}
+
 /**
  * Fewer needles for a byte search that wants every cache-manager line (one indexOf pass each):
  * most rows' lines name a file under `_base/` (Nova's default `[image_cache] subdirectory_name`,

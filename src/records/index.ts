@@ -18,7 +18,7 @@ export { parseJsonLine, looksLikeJsonObject } from './json-line.js';
 export { parseSyslogHeader, splitSyslogMessage } from './syslog.js';
 export type { SyslogHeader, SyslogKind } from './syslog.js';
 export {
-  CACHE_WORDINGS, CACHE_CUES, CACHE_SCAN_CUES, parseCacheMessage, parseBaseFileName, baseFileNameForImage, imageIdForBaseFile, ImageIdByBaseFile,
+  CACHE_WORDINGS, CACHE_CUES, CACHE_SCAN_CUES, hasCacheCue, parseCacheMessage, parseBaseFileName, baseFileNameForImage, imageIdForBaseFile, ImageIdByBaseFile,
 } from './cache-wording.js';
 export type { CacheWording, BaseFileName } from './cache-wording.js';
 export { findUuids, findRequestIds, isUuid, normaliseId } from './ids.js';

@@ -5,13 +5,17 @@
  * data), so the main thread only combines. The main thread runs jobs too: a worker costs memory
  * (its heap, its window), and the main thread would mostly wait otherwise. The trace's pass 1
  * (src/trace/search-pool.ts) and the image cache view (src/images/run.ts) each give it their job
- * runner and their worker entry, which serves jobs with `serveJobs`.
+ * runner and their worker entry, which serves jobs with `serveJobs`. The store's ingest
+ * (src/store/ingest.ts) also takes an outcome in parts as a job reads (rows ready to insert): a
+ * part is acknowledged once the main thread has taken it (its promise settled), and a worker
+ * reads on only while fewer than PARTS_AHEAD of its parts are unacknowledged, so a slow consumer
+ * holds the workers back instead of piling parts up in memory.
  *
  * Idle workers do not keep the process alive. A worker that fails (cannot load, dies, or its job
  * throws) fails every job not done with one one-line error, and the pool stops its workers.
  */
 import { availableParallelism } from 'node:os';
-import { parentPort, Worker } from 'node:worker_threads';
+import { parentPort, Worker, type TransferListItem } from 'node:worker_threads';
 
 /** Searchers at most: beyond a few, the disk and the main thread's combining are the limit. */
 export const MAX_POOL_SIZE = 4;
@@ -25,19 +29,24 @@ export const POOL_MIN_BYTES = 64 * 1024 * 1024;
  */
 const WORKER_YOUNG_GENERATION_MB = 4;
 
+/** Parts a worker may have posted and not yet seen acknowledged. */
+export const PARTS_AHEAD = 2;
+
 /** Bytes between progress messages: cheap (a few hundred messages per GiB), smooth enough for a bar. */
 const PROGRESS_STEP = 8 * 1024 * 1024;
 
-/** Runs one job; the same function in the main thread and in a worker, so both find the same. */
-export type JobRunner<J, R> = (job: J, onProgress?: (bytes: number) => void) => Promise<R>;
+/**
+ * Runs one job; the same function in the main thread and in a worker, so both find the same.
+ * A job that hands its outcome on in parts awaits `onPart` for each (backpressure).
+ */
+export type JobRunner<J, R, P = never> = (job: J, onProgress?: (bytes: number) => void, onPart?: (part: P) => Promise<void>) => Promise<R>;
 
-/** A job as posted to a worker (what structured cloning can carry: see WorkerPoolOptions.toWire). */
-interface PoolRequest {
-  job: unknown;
-}
+/** A message to a worker: a job (what structured cloning can carry: see WorkerPoolOptions.toWire), or the acknowledgement of a part. */
+type PoolRequest = { job: unknown } | { ack: true };
 
-type PoolReply<R> =
+type PoolReply<R, P> =
   | { type: 'progress'; bytes: number }
+  | { type: 'part'; part: P }
   | { type: 'done'; result: R }
   | { type: 'error'; message: string };
 
@@ -64,31 +73,35 @@ export interface WorkerPoolOptions<J> {
    * workers run them and the main thread only combines (when combining is heavy work itself).
    */
   mainThreadRuns?: boolean;
+  /** Young generation of a worker's heap in MiB (default WORKER_YOUNG_GENERATION_MB): more for jobs that build big short-lived strings. */
+  youngGenerationMb?: number;
 }
 
-interface Pending<J, R> {
+interface Pending<J, R, P> {
   job: J;
   onProgress: ((bytes: number) => void) | undefined;
+  onPart: ((part: P) => void | Promise<void>) | undefined;
   resolve: (result: R) => void;
   reject: (error: Error) => void;
 }
 
 /** A searcher: a worker thread, or (worker null) the main thread itself. */
-interface Searcher<J, R> {
+interface Searcher<J, R, P> {
   worker: Worker | null;
-  job: Pending<J, R> | null;
+  job: Pending<J, R, P> | null;
 }
 
-export class WorkerPool<J, R> {
+export class WorkerPool<J, R, P = never> {
   readonly size: number;
   readonly #url: URL;
-  readonly #runHere: JobRunner<J, R>;
+  readonly #runHere: JobRunner<J, R, P>;
+  readonly #young: number;
   readonly #toWire: (job: J) => unknown;
   readonly #noun: string;
   /** The article before the noun in error lines. */
   readonly #a: string;
-  readonly #searchers: Array<Searcher<J, R>> = [];
-  readonly #queue: Array<Pending<J, R>> = [];
+  readonly #searchers: Array<Searcher<J, R, P>> = [];
+  readonly #queue: Array<Pending<J, R, P>> = [];
   #failure: Error | null = null;
   #closed = false;
 
@@ -96,12 +109,13 @@ export class WorkerPool<J, R> {
    * `size` searchers at once: the main thread (running `runHere`) and size - 1 worker threads
    * started from `workerUrl` when first needed.
    */
-  constructor(size: number, workerUrl: URL, runHere: JobRunner<J, R>, options: WorkerPoolOptions<J> = {}) {
+  constructor(size: number, workerUrl: URL, runHere: JobRunner<J, R, P>, options: WorkerPoolOptions<J> = {}) {
     this.size = Math.max(1, size);
     this.#url = workerUrl;
     this.#runHere = runHere;
     this.#toWire = options.toWire ?? ((job) => job);
     this.#noun = options.noun ?? 'search';
+    this.#young = options.youngGenerationMb ?? WORKER_YOUNG_GENERATION_MB;
     if (options.mainThreadRuns ?? true) this.#searchers.push({ worker: null, job: null });
     this.#a = /^[aeiou]/i.test(this.#noun) ? 'an' : 'a';
   }
@@ -110,10 +124,10 @@ export class WorkerPool<J, R> {
    * Queues a job; jobs start in the order submitted. The promise is marked handled, so a job
    * failed by another's failure raises no unhandled rejection before it is awaited.
    */
-  submit(job: J, onProgress?: (bytes: number) => void): Promise<R> {
+  submit(job: J, onProgress?: (bytes: number) => void, onPart?: (part: P) => void | Promise<void>): Promise<R> {
     const promise = new Promise<R>((resolve, reject) => {
       if (this.#failure !== null || this.#closed) reject(this.#failure ?? new Error(`the ${this.#noun} pool is closed`));
-      else this.#queue.push({ job, onProgress, resolve, reject });
+      else this.#queue.push({ job, onProgress, onPart, resolve, reject });
     });
     promise.catch(() => undefined);
     this.#dispatch();
@@ -125,6 +139,22 @@ export class WorkerPool<J, R> {
     this.#closed = true;
     this.#failAll(new Error(`the ${this.#noun} pool is closed`));
     await Promise.all(this.#searchers.splice(0).map(({ worker }) => worker?.terminate()));
+  }
+
+  /**
+   * Stops the worker threads: their jobs and those not started fail; a job running on the main
+   * thread runs on (its own code stops it, or lets it end: a stream's last records).
+   */
+  async stopWorkers(): Promise<void> {
+    this.#closed = true;
+    const error = new Error(`the ${this.#noun} pool is closed`);
+    for (const pending of this.#queue.splice(0)) pending.reject(error);
+    const workers = this.#searchers.filter((s) => s.worker !== null);
+    for (const searcher of workers) {
+      searcher.job?.reject(error);
+      searcher.job = null;
+    }
+    await Promise.all(workers.map(({ worker }) => worker!.terminate()));
   }
 
   #dispatch(): void {
@@ -144,8 +174,9 @@ export class WorkerPool<J, R> {
   }
 
   /** Runs a job in the main thread (between its reads, the workers' messages are handled). */
-  #runJobHere(searcher: Searcher<J, R>, pending: Pending<J, R>): void {
-    this.#runHere(pending.job, pending.onProgress).then((result) => {
+  #runJobHere(searcher: Searcher<J, R, P>, pending: Pending<J, R, P>): void {
+    const onPart = pending.onPart;
+    this.#runHere(pending.job, pending.onProgress, onPart === undefined ? undefined : async (part) => { await onPart(part); }).then((result) => {
       if (searcher.job !== pending) return;
       searcher.job = null;
       pending.resolve(result);
@@ -155,15 +186,22 @@ export class WorkerPool<J, R> {
     });
   }
 
-  #start(): Searcher<J, R> {
-    const worker = new Worker(this.#url, { resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
-    const searcher: Searcher<J, R> = { worker, job: null };
+  #start(): Searcher<J, R, P> {
+    const worker = new Worker(this.#url, { resourceLimits: { maxYoungGenerationSizeMb: this.#young } });
+    const searcher: Searcher<J, R, P> = { worker, job: null };
     worker.unref();
-    worker.on('message', (reply: PoolReply<R>) => {
+    worker.on('message', (reply: PoolReply<R, P>) => {
       const pending = searcher.job;
       if (pending === null) return;
       if (reply.type === 'progress') {
         pending.onProgress?.(reply.bytes);
+        return;
+      }
+      if (reply.type === 'part') {
+        const ack = (): void => {
+          if (searcher.job === pending) worker.postMessage({ ack: true } satisfies PoolRequest);
+        };
+        Promise.resolve(pending.onPart?.(reply.part)).then(ack, (error: unknown) => this.#fail(error instanceof Error ? error : new Error(String(error)), pending));
         return;
       }
       if (reply.type === 'error') {
@@ -185,7 +223,7 @@ export class WorkerPool<J, R> {
   }
 
   /** One failure ends the pool: the job concerned and every other fail with the same error. */
-  #fail(error: Error, pending: Pending<J, R> | null): void {
+  #fail(error: Error, pending: Pending<J, R, P> | null): void {
     this.#failure ??= error;
     pending?.reject(this.#failure);
     this.#failAll(this.#failure);
@@ -208,17 +246,34 @@ function oneLine(error: unknown): string {
 
 /**
  * A worker's side of a pool: runs each job posted (turned back from its wire form), posting its
- * progress now and then and its whole outcome in one message at the end.
+ * progress now and then, its parts (waiting while PARTS_AHEAD are unacknowledged; `transfer`
+ * names the memory a part hands over instead of copying), and, once every part is acknowledged,
+ * its whole outcome in one message at the end.
  */
-export function serveJobs<J, R>(run: JobRunner<J, R>, fromWire: (wire: unknown) => J = (wire) => wire as J): void {
+export function serveJobs<J, R, P = never>(
+  run: JobRunner<J, R, P>,
+  fromWire: (wire: unknown) => J = (wire) => wire as J,
+  transfer: (part: P) => TransferListItem[] = () => [],
+): void {
   const port = parentPort;
   if (port === null) throw new Error('a pool worker runs only as a worker thread');
-  const post = (reply: PoolReply<R>): void => port.postMessage(reply);
-  port.on('message', ({ job: wire }: PoolRequest) => {
+  let unacked = 0;
+  let wake: (() => void) | null = null;
+  const acked = async (most: number): Promise<void> => {
+    while (unacked > most) await new Promise<void>((resolve) => { wake = resolve; });
+    wake = null;
+  };
+  const post = (reply: PoolReply<R, P>, list: TransferListItem[] = []): void => port.postMessage(reply, list);
+  port.on('message', (request: PoolRequest) => {
+    if ('ack' in request) {
+      unacked--;
+      wake?.();
+      return;
+    }
     let posted = 0;
     let job: J;
     try {
-      job = fromWire(wire);
+      job = fromWire(request.job);
     } catch (error) {
       post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
       return;
@@ -227,8 +282,15 @@ export function serveJobs<J, R>(run: JobRunner<J, R>, fromWire: (wire: unknown) 
       if (bytes - posted < PROGRESS_STEP) return;
       posted = bytes;
       post({ type: 'progress', bytes });
+    }, async (part) => {
+      unacked++;
+      post({ type: 'part', part }, transfer(part));
+      await acked(PARTS_AHEAD - 1);
     }).then(
-      (result) => post({ type: 'done', result }),
+      async (result) => {
+        await acked(0);
+        post({ type: 'done', result });
+      },
       (error: unknown) => post({ type: 'error', message: error instanceof Error ? error.message : String(error) }),
     );
   });
