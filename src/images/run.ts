@@ -3,16 +3,16 @@
  * pool (src/sources/worker-pool.ts), as many at once as there are cores (small inputs: by the main
  * thread alone), and what they find is fed to ImageCacheInventory in the order discovery gives
  * the sources (rotated sets oldest first), whatever order the scans end in: the answer is the
- * same with or without workers. Memory: what the inventory reads of the cache records found
- * waits for its turn (a few hundred bytes a cache line).
+ * same with or without workers. Memory: a worker holds at most a few parts of records found ahead
+ * of their turn, whatever the logs' size.
  */
 import type { Readable } from 'node:stream';
 import type { SourceFile } from '../sources/source.js';
 import type { SourceReport } from '../sources/report.js';
-import { defaultPoolSize, POOL_MIN_BYTES, searchCost, WorkerPool } from '../sources/worker-pool.js';
+import { defaultPoolSize, POOL_MIN_BYTES, WorkerPool } from '../sources/worker-pool.js';
 import { zoneSpec } from '../records/index.js';
 import { collectImageScan, type ImageScanJob, type ImageScanResult } from './scan-job.js';
-import { ImageCacheInventory } from './inventory.js';
+import { ImageCacheInventory, type CacheRecord } from './inventory.js';
 
 export interface ScanOptions {
   /** Zone, per-host clock offsets and the site's oslo.log layout, passed to the parsers. */
@@ -63,14 +63,29 @@ export async function scanImageCache(sources: readonly SourceFile[], opts: ScanO
     return inventory;
   }
   // The main thread scans nothing: feeding the inventory is its share.
-  const pool = new WorkerPool<ImageScanJob, ImageScanResult>(size, opts.workerUrl ?? defaultWorkerUrl(),
-    (job, onProgress) => collectImageScan(job, { onProgress }),
+  const pool = new WorkerPool<ImageScanJob, ImageScanResult, CacheRecord[]>(size, opts.workerUrl ?? defaultWorkerUrl(),
+    (job, onProgress, onPart) => collectImageScan(job, { onProgress, onPart }),
     { toWire: (job) => ({ ...job, parse: { ...job.parse, tz: zoneSpec(job.parse.tz) } }), noun: 'image scan', mainThreadRuns: false });
+  // A part of the source being fed goes in at once; a later source's part waits for its turn,
+  // unacknowledged, so its worker stops after PARTS_AHEAD of them: memory stays bounded.
+  let current: SourceFile | null = null;
+  const held = new Map<SourceFile, Array<() => void>>(sources.map((s) => [s, []]));
+  const onPart = (source: SourceFile) => (records: CacheRecord[]): Promise<void> => {
+    const take = (): void => { for (const record of records) inventory.add(record); };
+    if (source === current) {
+      take();
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => held.get(source)!.push(() => { take(); resolve(); }));
+  };
   try {
-    // Costliest first, so that no searcher is left with a big file at the end (as the trace's pass 1).
+    // In source order, not costliest first: the source being fed has always started, so a worker
+    // waiting for its turn never waits on a job that no worker is free to run.
     const waiting = new Map<SourceFile, Promise<ImageScanResult>>();
-    for (const source of [...sources].sort((a, b) => searchCost(b) - searchCost(a))) waiting.set(source, pool.submit({ source, parse }, progress(source)));
+    for (const source of sources) waiting.set(source, pool.submit({ source, parse }, progress(source), onPart(source)));
     for (const source of sources) {
+      current = source;
+      for (const take of held.get(source)!.splice(0)) take();
       const result = await waiting.get(source)!;
       waiting.delete(source);
       feed(source, result);

@@ -38,9 +38,14 @@ export interface ImageScanHooks {
   onProgress?: (bytes: number) => void;
   /** Each record as it is found, instead of in the result (the main thread, feeding the inventory as it goes). */
   onRecord?: (record: CacheRecord) => void;
+  /** Else, records in parts of PART_RECORDS as they are found (a worker), each awaited before reading on; the rest in the result. */
+  onPart?: (records: CacheRecord[]) => Promise<void>;
 }
 
-/** Scans one source; never throws on bad input (warnings say what was skipped). Records go to hooks.onRecord, else into the result. */
+/** Records a part holds: a worker holds at most a part and a read's worth more, whatever the log's size. */
+export const PART_RECORDS = 4096;
+
+/** Scans one source; never throws on bad input (warnings say what was skipped). Records go to hooks.onRecord, or in parts to hooks.onPart, the rest into the result. */
 export async function collectImageScan(job: ImageScanJob, hooks: ImageScanHooks = {}): Promise<ImageScanResult> {
   const records: CacheRecord[] = [];
   const warnings: SourceWarning[] = [];
@@ -54,6 +59,9 @@ export async function collectImageScan(job: ImageScanJob, hooks: ImageScanHooks 
     stdin: hooks.stdin,
     onWarning: (warning) => warnings.push(warning),
     onProgress: hooks.onProgress,
+    drain: async () => {
+      if (hooks.onPart !== undefined && records.length >= PART_RECORDS) await hooks.onPart(records.splice(0));
+    },
   }, (block) => {
     for (const record of assembleBlock(block, parse)) {
       // The inventory takes cache-manager records, and records tagged with an instance and a request.

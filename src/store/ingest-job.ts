@@ -11,7 +11,7 @@
  */
 import type { Readable } from 'node:stream';
 import { searchSource } from '../sources/search.js';
-import type { SourceCounts } from '../sources/report.js';
+import { sourceCounts, type SourceCounts } from '../sources/report.js';
 import type { LineBlock, SourceFile, SourceWarning } from '../sources/source.js';
 import { fileClock, isRecordStart, parseTimeZone, type ParseOptions, type TimeZone } from '../records/index.js';
 import { foundInBlock } from '../trace/search-job.js';
@@ -145,6 +145,5 @@ export async function runIngestJob(job: IngestJob, hooks: IngestHooks): Promise<
   });
   if (held !== null) take(held, (start?.offset ?? 0) + stats.bytes);
   await hand();
-  const { bytes, cutLines, longRecords, damagedStretches, damagedBytes } = stats;
-  return { records, counts: { bytes, cutLines, longRecords, damagedStretches, damagedBytes }, warnings: [] };
+  return { records, counts: sourceCounts(stats), warnings: [] };
 }

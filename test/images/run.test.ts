@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { discoverSources } from '../../src/sources/discover.js';
 import { SourceReport } from '../../src/sources/report.js';
 import { scanImageCache } from '../../src/images/run.js';
+import { PART_RECORDS } from '../../src/images/scan-job.js';
 
 const SHA = 'a489c868f0c37da93b76227c91bb03908ac0e742';
 const INST = '96abccce-8d1f-4e07-b6d1-4b2ab87e23b4';
@@ -62,4 +63,29 @@ t.test('a scan worker that fails ends the view with one line, never a hang', asy
     const workerUrl = new URL(`../trace/fixture/${file}`, import.meta.url);
     await t.rejects(scanImageCache(sources, { report: new SourceReport(), workers: 3, workerUrl }), { message }, file);
   }
+});
+
+t.test('a pool whose workers find more records than a part ahead of their turn: the same answer, no deadlock', async (t) => {
+  // Three hosts, each with more cache lines than PART_RECORDS: a worker scanning a later source
+  // fills its parts while the first source is still fed, and waits for its turn.
+  const root = mkdtempSync(path.join(tmpdir(), 'images-parts-'));
+  t.teardown(() => rmSync(root, { recursive: true, force: true }));
+  for (const host of ['cp-1', 'cp-2', 'cp-3']) {
+    mkdirSync(path.join(root, host));
+    const lines: string[] = [];
+    for (let i = 0; i < PART_RECORDS * 5 + 100; i++) {
+      const second = String(i % 60).padStart(2, '0');
+      lines.push(line(`10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${second}.000`, `image 0673dd71-34c5-4fbb-86c4-40623fbe45b4 at (/var/lib/nova/instances/_base/${SHA}): checking`));
+    }
+    writeFileSync(path.join(root, host, 'nova-compute.log'), lines.join(''));
+  }
+  const { sources } = await discoverSources([root]);
+  const scan = async (workers: number) => {
+    const inventory = await scanImageCache(sources, { report: new SourceReport(), workers });
+    return { result: inventory.finish(), lines: inventory.cacheLines };
+  };
+  const alone = await scan(0);
+  t.equal(alone.lines, 3 * (PART_RECORDS * 5 + 100));
+  t.same(await scan(2), alone, 'two workers');
+  t.same(await scan(3), alone, 'a worker a source');
 });
