@@ -4,9 +4,11 @@
 ;; chooses each needle's fingerprint (4 bytes of it, at `anchor`) and its bucket (one of 8 bits).
 ;;
 ;; For each of the 4 fingerprint bytes k, two 16-byte tables give, for a byte's low and high
-;; nibble, the buckets whose fingerprints allow that nibble there. Sixteen positions at a time,
-;; a position q is a candidate for bucket b when bit b survives the AND of the 8 lookups of the
-;; bytes q..q+3. Candidates are rare; each is checked byte for byte against its buckets' needles.
+;; nibble, the buckets whose fingerprints allow that nibble there. Sixteen bytes at a time, each
+;; byte is looked up once per k (one load, 8 lookups); a position q is a candidate for bucket b
+;; when bit b survives the AND of byte q's lookup for k = 0, q+1's for 1, q+2's for 2 and q+3's
+;; for 3, lined up by shifting in the previous block's lookups. Candidates are rare; each is
+;; checked byte for byte against its buckets' needles.
 ;;
 ;; Memory (bytes): 0..127 the nibble tables (k: low at 32k, high at 32k+16); 132 needle count;
 ;; 136 where the last scan's hits end; 192..207 scratch for one block's lanes; 256.. the needle
@@ -47,52 +49,40 @@
   ;; every needle is left before outEnd. Returns the position it stopped at (qTo when done); the
   ;; hits written end at the i32 at address 136. Hits come in fingerprint order, not start order.
   (func (export "scan") (param $qFrom i32) (param $qTo i32) (param $from i32) (param $to i32) (param $out i32) (param $outEnd i32) (result i32)
-    (local $p i32) (local $r v128) (local $r2 v128) (local $v v128) (local $c v128) (local $low v128) (local $lanes i32) (local $lane i32) (local $q i32) (local $need i32)
+    (local $p i32) (local $r v128) (local $v v128) (local $lo v128) (local $hi v128)
+    (local $c0 v128) (local $c1 v128) (local $c2 v128) (local $c3 v128)
+    (local $p0 v128) (local $p1 v128) (local $p2 v128)
+    (local $lanes i32) (local $lane i32) (local $q i32) (local $need i32)
     (local.set $need (i32.shl (i32.load (i32.const 132)) (i32.const 3)))
+    ;; Each block's lanes are fingerprint ENDS: the bucket bits of byte k of a fingerprint come
+    ;; from the block that holds it, this one or (shifted in) the one before. So the block before
+    ;; qFrom is looked up first (memory there is readable; what it makes of bytes before qFrom is
+    ;; dropped below with every q < qFrom).
     (local.set $p (local.get $qFrom))
-    (local.set $low (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15))
+    (local.set $v (v128.load (i32.sub (local.get $qFrom) (i32.const 16))))
+    (local.set $lo (v128.and (local.get $v) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)))
+    (local.set $hi (i8x16.shr_u (local.get $v) (i32.const 4)))
+    (local.set $p0 (v128.and (i8x16.swizzle (v128.load (i32.const 0)) (local.get $lo)) (i8x16.swizzle (v128.load (i32.const 16)) (local.get $hi))))
+    (local.set $p1 (v128.and (i8x16.swizzle (v128.load (i32.const 32)) (local.get $lo)) (i8x16.swizzle (v128.load (i32.const 48)) (local.get $hi))))
+    (local.set $p2 (v128.and (i8x16.swizzle (v128.load (i32.const 64)) (local.get $lo)) (i8x16.swizzle (v128.load (i32.const 80)) (local.get $hi))))
     (block $end (loop $blocks
-      (br_if $end (i32.ge_u (local.get $p) (local.get $qTo)))
-      ;; Two blocks a turn: most have no candidate, and one test covers both.
-      (local.set $r (block (result v128)
-        (local.set $v (v128.load (local.get $p)))
-        (local.set $c (v128.and
-          (i8x16.swizzle (v128.load (i32.const 0)) (v128.and (local.get $v) (local.get $low)))
-          (i8x16.swizzle (v128.load (i32.const 16)) (i8x16.shr_u (local.get $v) (i32.const 4)))))
-        (local.set $v (v128.load offset=1 (local.get $p)))
-        (local.set $c (v128.and (local.get $c) (v128.and
-          (i8x16.swizzle (v128.load (i32.const 32)) (v128.and (local.get $v) (local.get $low)))
-          (i8x16.swizzle (v128.load (i32.const 48)) (i8x16.shr_u (local.get $v) (i32.const 4))))))
-        (local.set $v (v128.load offset=2 (local.get $p)))
-        (local.set $c (v128.and (local.get $c) (v128.and
-          (i8x16.swizzle (v128.load (i32.const 64)) (v128.and (local.get $v) (local.get $low)))
-          (i8x16.swizzle (v128.load (i32.const 80)) (i8x16.shr_u (local.get $v) (i32.const 4))))))
-        (local.set $v (v128.load offset=3 (local.get $p)))
-        (local.set $c (v128.and (local.get $c) (v128.and
-          (i8x16.swizzle (v128.load (i32.const 96)) (v128.and (local.get $v) (local.get $low)))
-          (i8x16.swizzle (v128.load (i32.const 112)) (i8x16.shr_u (local.get $v) (i32.const 4))))))
-        (local.get $c)))
-      (local.set $r2 (block (result v128)
-        (local.set $v (v128.load offset=16 (local.get $p)))
-        (local.set $c (v128.and
-          (i8x16.swizzle (v128.load (i32.const 0)) (v128.and (local.get $v) (local.get $low)))
-          (i8x16.swizzle (v128.load (i32.const 16)) (i8x16.shr_u (local.get $v) (i32.const 4)))))
-        (local.set $v (v128.load offset=17 (local.get $p)))
-        (local.set $c (v128.and (local.get $c) (v128.and
-          (i8x16.swizzle (v128.load (i32.const 32)) (v128.and (local.get $v) (local.get $low)))
-          (i8x16.swizzle (v128.load (i32.const 48)) (i8x16.shr_u (local.get $v) (i32.const 4))))))
-        (local.set $v (v128.load offset=18 (local.get $p)))
-        (local.set $c (v128.and (local.get $c) (v128.and
-          (i8x16.swizzle (v128.load (i32.const 64)) (v128.and (local.get $v) (local.get $low)))
-          (i8x16.swizzle (v128.load (i32.const 80)) (i8x16.shr_u (local.get $v) (i32.const 4))))))
-        (local.set $v (v128.load offset=19 (local.get $p)))
-        (local.set $c (v128.and (local.get $c) (v128.and
-          (i8x16.swizzle (v128.load (i32.const 96)) (v128.and (local.get $v) (local.get $low)))
-          (i8x16.swizzle (v128.load (i32.const 112)) (i8x16.shr_u (local.get $v) (i32.const 4))))))
-        (local.get $c)))
-      (if (i32.eqz (v128.any_true (v128.or (local.get $r) (local.get $r2)))) (then
-        (local.set $p (i32.add (local.get $p) (i32.const 32)))
-        (br $blocks)))
+      (br_if $end (i32.ge_u (local.get $p) (i32.add (local.get $qTo) (i32.const 3))))
+      (local.set $v (v128.load (local.get $p)))
+      (local.set $lo (v128.and (local.get $v) (v128.const i8x16 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15 15)))
+      (local.set $hi (i8x16.shr_u (local.get $v) (i32.const 4)))
+      (local.set $c0 (v128.and (i8x16.swizzle (v128.load (i32.const 0)) (local.get $lo)) (i8x16.swizzle (v128.load (i32.const 16)) (local.get $hi))))
+      (local.set $c1 (v128.and (i8x16.swizzle (v128.load (i32.const 32)) (local.get $lo)) (i8x16.swizzle (v128.load (i32.const 48)) (local.get $hi))))
+      (local.set $c2 (v128.and (i8x16.swizzle (v128.load (i32.const 64)) (local.get $lo)) (i8x16.swizzle (v128.load (i32.const 80)) (local.get $hi))))
+      (local.set $c3 (v128.and (i8x16.swizzle (v128.load (i32.const 96)) (local.get $lo)) (i8x16.swizzle (v128.load (i32.const 112)) (local.get $hi))))
+      (local.set $r (v128.and (v128.and
+          (i8x16.shuffle 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 (local.get $p0) (local.get $c0))
+          (i8x16.shuffle 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 (local.get $p1) (local.get $c1)))
+        (v128.and
+          (i8x16.shuffle 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 (local.get $p2) (local.get $c2))
+          (local.get $c3))))
+      (local.set $p0 (local.get $c0))
+      (local.set $p1 (local.get $c1))
+      (local.set $p2 (local.get $c2))
       (if (v128.any_true (local.get $r)) (then
         (v128.store (i32.const 192) (local.get $r))
         (local.set $lanes (i32.xor (i8x16.bitmask (i8x16.eq (local.get $r) (v128.const i64x2 0 0))) (i32.const 0xffff)))
@@ -100,12 +90,13 @@
           (br_if $lanesDone (i32.eqz (local.get $lanes)))
           (local.set $lane (i32.ctz (local.get $lanes)))
           (local.set $lanes (i32.and (local.get $lanes) (i32.sub (local.get $lanes) (i32.const 1))))
-          (local.set $q (i32.add (local.get $p) (local.get $lane)))
-          (br_if $lanesDone (i32.ge_u (local.get $q) (local.get $qTo)))
-          (if (i32.gt_u (i32.add (local.get $out) (local.get $need)) (local.get $outEnd)) (then
-            (i32.store (i32.const 136) (local.get $out))
-            (return (local.get $q))))
-          (local.set $out (call $verify (local.get $q) (i32.load8_u (i32.add (i32.const 192) (local.get $lane))) (local.get $from) (local.get $to) (local.get $out)))
+          ;; Where the fingerprint ending in this lane starts.
+          (local.set $q (i32.sub (i32.add (local.get $p) (local.get $lane)) (i32.const 3)))
+          (if (i32.and (i32.ge_s (local.get $q) (local.get $qFrom)) (i32.lt_s (local.get $q) (local.get $qTo))) (then
+            (if (i32.gt_u (i32.add (local.get $out) (local.get $need)) (local.get $outEnd)) (then
+              (i32.store (i32.const 136) (local.get $out))
+              (return (local.get $q))))
+            (local.set $out (call $verify (local.get $q) (i32.load8_u (i32.add (i32.const 192) (local.get $lane))) (local.get $from) (local.get $to) (local.get $out)))))
           (br $eachLane)))))
       (local.set $p (i32.add (local.get $p) (i32.const 16)))
       (br $blocks)))

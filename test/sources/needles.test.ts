@@ -112,3 +112,12 @@ t.test('the committed kernel is the assembly of multi-needle.wat', async (t) => 
   const run = spawnSync(process.execPath, [script, '--check'], { encoding: 'utf8' });
   t.equal(run.status, 0, run.stderr);
 });
+
+t.test('more hits than the kernel hands back at once: it resumes where it stopped', async (t) => {
+  const buf = Buffer.from('ab'.repeat(60_000) + 'zz');
+  const needles = ['ab', 'ba', 'zz'];
+  const hits = new NeedleSet(needles).all(buf, 0, buf.length);
+  t.equal(hits.length, buf.length - 2, "every position but the b before zz");
+  t.same(hits, naive(buf, needles));
+  t.equal(new NeedleSet(['zz', 'qq']).first(buf, 0, buf.length), buf.length - 2);
+});
