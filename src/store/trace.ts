@@ -167,15 +167,16 @@ class Finder {
 
   /** A condition on records: they carry or name one of `ids` (looked up in each shard's own id table). */
   named(ids: readonly string[]): string {
-    return `(source, line) IN (SELECT source, line FROM ${this.db}.${quoteName(this.layout.localIds)} WHERE id IN (${stringList(ids)}))`;
+    return `(source, cluster, line) IN (SELECT source, cluster, line FROM ${this.db}.${quoteName(this.layout.localIds)} WHERE id IN (${stringList(ids)}))`;
   }
 
   byIds(ids: readonly string[]): Promise<Hit[]> {
     return this.records(this.named(ids));
   }
 
-  records(where: string, tail = ''): Promise<Hit[]> {
-    return lookup(this.client, this.layout, this.sources, where, tail);
+  /** The records that meet a condition on narrow columns (read first: the wide ones only of the rows that pass). */
+  records(prewhere: string, tail = ''): Promise<Hit[]> {
+    return lookup(this.client, this.layout, this.sources, prewhere, tail, 'PREWHERE');
   }
 
   /** The hits not fed yet (a later pass finds again what an earlier one fed), now marked fed. */
@@ -190,10 +191,10 @@ class Finder {
 }
 
 /** The records that meet a condition, in source order then line order. */
-export async function lookup(client: StoreClient, layout: Layout, sources: Map<string, SourceFile>, where: string, tail = ''): Promise<Hit[]> {
+export async function lookup(client: StoreClient, layout: Layout, sources: Map<string, SourceFile>, where: string, tail = '', clause: 'WHERE' | 'PREWHERE' = 'WHERE'): Promise<Hit[]> {
   const db = quoteName(layout.database);
   const rows = await client.rows<StoredRow>(
-    `SELECT source, line, source_host, source_host_known, source_service, text, record FROM ${db}.${quoteName(layout.records)} WHERE ${where} ${tail}`);
+    `SELECT source, line, source_host, source_host_known, source_service, text, record FROM ${db}.${quoteName(layout.records)} ${clause} ${where} ${tail}`);
   const hits = rows.map((row): Hit => {
     let source = sources.get(row.source);
     if (source === undefined) {
