@@ -82,8 +82,9 @@ export function recordRow(found: FoundRecord, source: StoredSource, endOffset: n
 /** The `ids` rows of a record. */
 export function idRows(found: FoundRecord): string {
   const key = `${tsvField(found.record.source.file)}\t${found.record.source.line}\t${tsvField(clusterOf(found))}`;
+  const own = found.record.requestId?.toLowerCase() ?? null;
   let out = '';
-  for (const id of recordIds(found)) out += `${tsvField(id)}\t${key}\n`;
+  for (const id of recordIds(found)) out += `${tsvField(id)}\t${key}\t${id === own ? 1 : 0}\n`;
   return out;
 }
 

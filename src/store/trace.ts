@@ -117,19 +117,16 @@ export async function traceStore(client: StoreClient, layout: Layout, opts: Stor
 }
 
 /**
- * Requests with more records than one instance's own are shared: counted, not fetched (the file
- * trace learns it from the records it reads).
+ * Requests with more records than one instance's own are shared: counted in the id table (the
+ * records that carry each as their request id), not fetched, as the file trace learns it from the
+ * records it reads.
  */
 async function noteRequestSizes(find: Finder, trace: InstanceTrace, requestIds: readonly string[]): Promise<void> {
   const { client, db, layout } = find;
-  const named = await client.rows<{ id: string; n: string }>(
-    `SELECT id, count() AS n FROM ${db}.${quoteName(layout.ids)} WHERE id IN (${stringList(requestIds)}) GROUP BY id HAVING n > ${MAX_OWN_REQUEST_RECORDS}`);
-  if (named.length === 0) return;
-  // Those ids are named that often; count the records that carry them as their request.
-  const ids = named.map((r) => r.id);
-  const carried = await client.rows<{ request_id: string; n: string }>(
-    `SELECT request_id, count() AS n FROM ${db}.${quoteName(layout.records)} WHERE request_id IN (${stringList(ids)}) AND ${find.named(ids)} GROUP BY request_id`);
-  for (const row of carried) trace.noteRequestSize(row.request_id, Number(row.n));
+  const byId = new Map(requestIds.map((id) => [id.toLowerCase(), id]));
+  const sizes = await client.rows<{ id: string; n: string }>(
+    `SELECT id, sum(carried) AS n FROM ${db}.${quoteName(layout.ids)} WHERE id IN (${stringList(byId.keys())}) GROUP BY id HAVING n > ${MAX_OWN_REQUEST_RECORDS}`);
+  for (const row of sizes) trace.noteRequestSize(byId.get(row.id) ?? row.id, Number(row.n));
 }
 
 /**
@@ -193,8 +190,9 @@ class Finder {
 /** The records that meet a condition, in source order then line order. */
 export async function lookup(client: StoreClient, layout: Layout, sources: Map<string, SourceFile>, where: string, tail = '', clause: 'WHERE' | 'PREWHERE' = 'WHERE'): Promise<Hit[]> {
   const db = quoteName(layout.database);
-  const rows = await client.rows<StoredRow>(
-    `SELECT source, line, source_host, source_host_known, source_service, text, record FROM ${db}.${quoteName(layout.records)} ${clause} ${where} ${tail}`);
+  const rows = (await client.tsv(
+    `SELECT source, line, source_host, source_host_known, source_service, text, record FROM ${db}.${quoteName(layout.records)} ${clause} ${where} ${tail}`))
+    .map(([source, line, host, known, service, text, record]): StoredRow => ({ source: source!, line: line!, source_host: host!, source_host_known: known!, source_service: service!, text: text!, record: record! }));
   const hits = rows.map((row): Hit => {
     let source = sources.get(row.source);
     if (source === undefined) {
