@@ -28,7 +28,8 @@ const SHA1 = /(?<![0-9a-fA-F])[0-9a-f]{40}(?![0-9a-fA-F])/g;
 /** Every id a record carries or names, lower case, each once. */
 export function recordIds(found: FoundRecord): string[] {
   const { record, text } = found;
-  const ids = new Set<string>([...findUuids(text), ...findRequestIds(text)]);
+  const seen = analyse(found);
+  const ids = new Set<string>([...seen.uuids, ...findRequestIds(text)]);
   for (const id of [record.instanceId, record.requestId, record.globalRequestId, record.imageId, record.cache?.imageId ?? null, ...(record.cache?.imageIds ?? [])]) {
     if (id !== null && id !== '') ids.add(id.toLowerCase());
   }
@@ -40,25 +41,39 @@ export function recordIds(found: FoundRecord): string[] {
       if (stem !== null) ids.add(stem);
     }
   }
-  if (clusterOf(found) === CACHE_CUE_ID) ids.add(CACHE_CUE_ID);
+  if (seen.cue) ids.add(CACHE_CUE_ID);
   return [...ids];
 }
 
-let lastFound: FoundRecord | null = null;
-let lastCluster = '';
+interface Analysis {
+  found: FoundRecord;
+  uuids: string[];
+  cue: boolean;
+  cluster: string;
+}
+
+let last: Analysis | null = null;
+
+/** What a record's ids and its cluster are made from, once a record (ingest asks for its ids, then its row). */
+function analyse(found: FoundRecord): Analysis {
+  if (last?.found === found) return last;
+  const uuids = findUuids(found.text);
+  const cue = CACHE_CUES.some((c) => found.text.includes(c));
+  const tagged = found.record.instanceId?.toLowerCase() ?? '';
+  const cluster = tagged !== '' ? tagged : uuids.length === 1 ? uuids[0]! : cue ? CACHE_CUE_ID : '';
+  last = { found, uuids, cue, cluster };
+  return last;
+}
 
 /**
- * Where a record lies within its source in `records` (the key after its source): `#cache-cue`
- * for a cache manager's record, else the instance it is tagged with (lower case), else ''. A
- * trace reads an instance's tagged records and its hosts' cache lines: stored together, they
- * are read in a few granules instead of one granule each.
+ * Where a record lies within its source in `records` (the key after its source): the instance
+ * it is tagged with (lower case); else the one UUID its lines name (an instance's periodic
+ * `Triggering sync for uuid …`, an image's cache lines); else `#cache-cue` for a cache manager's
+ * record; else ''. A trace reads an instance's records, its image's cache lines and the cache
+ * manager's: stored together, they are read in a few granules instead of one granule each.
  */
 export function clusterOf(found: FoundRecord): string {
-  // Ingest asks for a record's ids and then its row: the cue test once.
-  if (found === lastFound) return lastCluster;
-  lastFound = found;
-  lastCluster = CACHE_CUES.some((cue) => found.text.includes(cue)) ? CACHE_CUE_ID : found.record.instanceId?.toLowerCase() ?? '';
-  return lastCluster;
+  return analyse(found).cluster;
 }
 
 /** Largest DateTime 18.16 stores (UInt32 seconds). */

@@ -5,9 +5,9 @@
  * (experimental there), query parameters (literals are escaped in src/store/sql.ts).
  *
  * - `records`: one row a record, ordered by (source, cluster, line): within a source, the records
- *   tagged with one instance lie together, and so do the cache manager's (`cluster`, see
- *   src/store/rows.ts), so that a trace, which reads an instance's records, its requests' and its
- *   hosts' cache lines, reads few granules. `record` holds the parsed record as the trace's JSON
+ *   tagged with one instance, or naming one UUID alone (an instance, an image), lie together, and
+ *   so do the cache manager's (`cluster`, src/store/rows.ts), so that a trace, which reads an
+ *   instance's records and its image's cache lines, reads few granules. `record` holds the parsed record as the trace's JSON
  *   (what the trace reads back), `text` its physical lines as read (what the correlation's
  *   mention tests read); the other columns are for people querying by hand and for the ingest's
  *   bookkeeping (end_offset, identity).
