@@ -56,11 +56,17 @@ export class StoreClient {
     });
   }
 
-  /** Runs a query; its rows as TabSeparated fields, unescaped (wide rows: one parse instead of JSON's two). */
+  /**
+   * Runs a query; its rows as TabSeparated fields, unescaped (wide rows: one parse instead of
+   * JSON's two). The answer's bytes are decoded once, whole (the client's text() decodes chunk by
+   * chunk into a rope: slower, and more garbage, on answers of tens of MB).
+   */
   async tsv(query: string, settings: Settings = {}): Promise<string[][]> {
     return this.#wrap(async () => {
-      const result = await (await this.#client).query({ query, format: 'TabSeparated', clickhouse_settings: settings as never });
-      return parseTsv(await result.text());
+      const { stream } = await (await this.#client).exec({ query: `${query} FORMAT TabSeparated`, clickhouse_settings: settings as never });
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      return parseTsv(Buffer.concat(chunks).toString('utf8'));
     });
   }
 
