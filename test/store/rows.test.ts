@@ -30,3 +30,16 @@ t.test('the rows carry the cluster; carried marks the own request id', async (t)
   t.same(ids.find((r) => r[0] === X), [X, 'cp-1/nova-compute.log', '7', X, '0']);
   t.equal(recordRow(f, { name: SOURCE.display, host: 'cp-1', service: 'nova-compute', identity: 'abc' }, 100).trimEnd().split('\t').at(-1), X);
 });
+
+t.test('the coarse time test of a lookup: whole seconds, widened by the window and the tolerance; unbounded: none', async (t) => {
+  const { timeCondition } = await import('../../src/store/trace.js');
+  const at = Date.UTC(2026, 2, 1, 10, 0, 0);
+  t.equal(timeCondition([{ first: at, last: at + 5000 }], Infinity), '1', '--request-window all: no test');
+  t.equal(timeCondition([{ first: -Infinity, last: Infinity }], 3_600_000), '1', 'an untimed request: no test');
+  t.equal(timeCondition([], 3_600_000), '1');
+  const widen = 3_600_000 + 60_000 + 1000;
+  t.equal(timeCondition([{ first: at, last: at + 5000 }], 3_600_000),
+    `(has_time = 0 OR (toUInt32(time) >= ${Math.floor((at - widen) / 1000)} AND toUInt32(time) <= ${Math.ceil((at + 5000 + widen) / 1000)}))`);
+  t.equal(timeCondition([{ first: at, last: Infinity }], 0), `(has_time = 0 OR (toUInt32(time) >= ${Math.floor((at - 61_000) / 1000)}))`, 'from an arrival on');
+  t.equal(timeCondition([{ first: -5_000_000, last: 1000 }], 0), `(has_time = 0 OR (toUInt32(time) <= ${Math.ceil(62_000 / 1000)}))`, 'before 1970: an upper bound alone');
+});
