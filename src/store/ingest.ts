@@ -68,7 +68,7 @@ class Batches {
   constructor(private readonly client: StoreClient, private readonly layout: Layout, private readonly opts: IngestOptions) {}
 
   add(found: FoundRecord, source: StoredSource, endOffset: number): void {
-    this.#ids += idRows(found);
+    this.#ids += idRows(found, source);
     this.#records += recordRow(found, source, endOffset);
     this.#count++;
     if (this.#timer === null) this.#timer = setTimeout(() => this.flush(), this.opts.flushMs ?? 1000);

@@ -94,12 +94,14 @@ export function recordRow(found: FoundRecord, source: StoredSource, endOffset: n
   ].join('\t') + '\n';
 }
 
-/** The `ids` rows of a record. */
-export function idRows(found: FoundRecord): string {
+/** The `ids` rows of a record (of a source of unknown host when none is given). */
+export function idRows(found: FoundRecord, source?: Pick<StoredSource, 'host'>): string {
   const key = `${tsvField(found.record.source.file)}\t${found.record.source.line}\t${tsvField(clusterOf(found))}`;
+  const host = source?.host ?? null;
+  const where = host === null ? '\t0' : `${tsvField(host)}\t1`;
   const own = found.record.requestId?.toLowerCase() ?? null;
   let out = '';
-  for (const id of recordIds(found)) out += `${tsvField(id)}\t${key}\t${id === own ? 1 : 0}\n`;
+  for (const id of recordIds(found)) out += `${tsvField(id)}\t${key}\t${id === own ? 1 : 0}\t${where}\n`;
   return out;
 }
 

@@ -16,6 +16,7 @@
  *   manager's wording), ordered by id, with the record's key (source, cluster, line): a trace's
  *   passes are point lookups in it, then in `records` by its primary key. `carried` is 1 when the
  *   id is the record's own request id: a request's size is counted here, without reading records.
+ *   The source's host lets a lookup of an image's cache lines keep only the instance's hosts'.
  *
  * On a cluster the rows live in `records_local` and `ids_local` on each shard, and `records`
  * and `ids` are Distributed tables over them on each shard, sharded by source, so a record and
@@ -32,7 +33,10 @@ export const RECORD_COLUMNS: ReadonlyArray<readonly [string, string]> = [
   ['cluster', 'String'],
 ];
 
-export const ID_COLUMNS: ReadonlyArray<readonly [string, string]> = [['id', 'String'], ['source', 'String'], ['line', 'UInt32'], ['cluster', 'String'], ['carried', 'UInt8']];
+export const ID_COLUMNS: ReadonlyArray<readonly [string, string]> = [
+  ['id', 'String'], ['source', 'String'], ['line', 'UInt32'], ['cluster', 'String'], ['carried', 'UInt8'],
+  ['source_host', 'String'], ['source_host_known', 'UInt8'],
+];
 
 /**
  * Rows of `records` a granule: small, because a trace reads records one here and one there, and

@@ -97,7 +97,7 @@ export async function traceStore(client: StoreClient, layout: Layout, opts: Stor
     const since = (arrival: number): string => timeCondition([{ first: arrival, last: Infinity }], margin);
     const hosts = [...plan.cacheHosts].map(([host, arrival]) => `(source_host = ${quoteString(host)} AND ${since(arrival)})`);
     hosts.push(`(source_host_known = 0 AND ${since(Math.min(...plan.cacheHosts.values()))})`);
-    where.push(`(${find.named(plan.imageNeedles.length > 0 ? plan.imageNeedles : [CACHE_CUE_ID])} AND (${hosts.join(' OR ')}))`);
+    where.push(`(${find.named(plan.imageNeedles.length > 0 ? plan.imageNeedles : [CACHE_CUE_ID], plan.cacheHosts.keys())} AND (${hosts.join(' OR ')}))`);
   }
   if (where.length > 0) feed(await find.records(where.join(' OR ')), inPass2Order, pass2Needles);
 
@@ -162,9 +162,13 @@ class Finder {
     this.db = quoteName(layout.database);
   }
 
-  /** A condition on records: they carry or name one of `ids` (looked up in each shard's own id table). */
-  named(ids: readonly string[]): string {
-    return `(source, cluster, line) IN (SELECT source, cluster, line FROM ${this.db}.${quoteName(this.layout.localIds)} WHERE id IN (${stringList(ids)}))`;
+  /**
+   * A condition on records: they carry or name one of `ids` (looked up in each shard's own id
+   * table), in a source of one of `hosts` or of unknown host when given.
+   */
+  named(ids: readonly string[], hosts?: Iterable<string>): string {
+    const where = hosts === undefined ? '' : ` AND (source_host_known = 0 OR source_host IN (${stringList(hosts)}))`;
+    return `(source, cluster, line) IN (SELECT source, cluster, line FROM ${this.db}.${quoteName(this.layout.localIds)} WHERE id IN (${stringList(ids)})${where})`;
   }
 
   byIds(ids: readonly string[]): Promise<Hit[]> {
