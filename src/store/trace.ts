@@ -99,7 +99,8 @@ export async function traceStore(client: StoreClient, layout: Layout, opts: Stor
     hosts.push(`(source_host_known = 0 AND ${since(Math.min(...plan.cacheHosts.values()))})`);
     where.push(`(${find.named(plan.imageNeedles.length > 0 ? plan.imageNeedles : [CACHE_CUE_ID], plan.cacheHosts.keys())} AND (${hosts.join(' OR ')}))`);
   }
-  if (where.length > 0) feed(await find.records(where.join(' OR ')), inPass2Order, pass2Needles);
+  // One query each (at once): ClickHouse answers two lookups faster than their OR.
+  if (where.length > 0) feed(await find.any(where), inPass2Order, pass2Needles);
 
   // Pass 3: requests of other services found under a global id in pass 2, by their own ids
   // (their records that do not carry the global id), near the times pass 2 saw them.
@@ -180,6 +181,18 @@ class Finder {
     return lookup(this.client, this.layout, this.sources, prewhere, tail, 'PREWHERE');
   }
 
+  /** The records that meet any of the conditions (each a query, run at once), each once, in source then line order. */
+  async any(conditions: readonly string[]): Promise<Hit[]> {
+    const seen = new Set<string>();
+    const hits = (await Promise.all(conditions.map((c) => this.records(c)))).flat().filter(({ found: { record } }) => {
+      const key = `${record.source.file}\0${record.source.line}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+    return inSourceOrder(hits);
+  }
+
   /** The hits not fed yet (a later pass finds again what an earlier one fed), now marked fed. */
   unfed(hits: readonly Hit[]): Hit[] {
     return hits.filter(({ found: { record } }) => {
@@ -207,6 +220,11 @@ export async function lookup(client: StoreClient, layout: Layout, sources: Map<s
     }
     return { source, found: foundOfRow(row) };
   });
+  return inSourceOrder(hits);
+}
+
+/** Hits in source order (as discovery lists the files), then line order. */
+function inSourceOrder(hits: Hit[]): Hit[] {
   const order = sourceOrder([...new Set(hits.map((h) => h.source.display))]);
   return hits.sort((a, b) => (order.get(a.source.display)! - order.get(b.source.display)!) || a.found.record.source.line - b.found.record.source.line);
 }
