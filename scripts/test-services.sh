@@ -10,7 +10,7 @@
 # Both servers are stopped by PID when the command ends, also on failure or interruption. If a
 # server cannot start, the variables are set to a closed port, so the store tests fail (never skip).
 set -uo pipefail
-SERVER=${CLICKHOUSE_SERVER:-$(command -v clickhouse-server || echo /usr/sbin/clickhouse-server)}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/instance-trace-ch.XXXXXX")
 PIDS=()
 stop() {
@@ -35,51 +35,7 @@ SECRET="p@ss:w/rd'\"\\ %x"
 SECRET_SHA=$(printf '%s' "$SECRET" | sha256sum | cut -d' ' -f1)
 
 start() { # name http tcp interserver
-  local dir="$TMP/$1"
-  mkdir -p "$dir/data" "$dir/tmp" "$dir/user_files" "$dir/format_schemas" "$dir/log"
-  cat > "$dir/config.xml" <<XML
-<?xml version="1.0"?>
-<yandex>
-  <logger><level>warning</level><log>$dir/log/server.log</log><errorlog>$dir/log/error.log</errorlog><size>10M</size><count>1</count></logger>
-  <listen_host>127.0.0.1</listen_host>
-  <http_port>$2</http_port>
-  <tcp_port>$3</tcp_port>
-  <interserver_http_port>$4</interserver_http_port>
-  <interserver_http_host>127.0.0.1</interserver_http_host>
-  <max_connections>256</max_connections>
-  <keep_alive_timeout>3</keep_alive_timeout>
-  <max_concurrent_queries>100</max_concurrent_queries>
-  <uncompressed_cache_size>8589934592</uncompressed_cache_size>
-  <mark_cache_size>268435456</mark_cache_size>
-  <path>$dir/data/</path>
-  <tmp_path>$dir/tmp/</tmp_path>
-  <user_files_path>$dir/user_files/</user_files_path>
-  <format_schema_path>$dir/format_schemas/</format_schema_path>
-  <users_config>$dir/users.xml</users_config>
-  <default_profile>default</default_profile>
-  <default_database>default</default_database>
-  <timezone>UTC</timezone>
-  <mlock_executable>false</mlock_executable>
-  <remote_servers>
-    <it_two>
-      <shard><replica><host>127.0.0.1</host><port>$T1</port></replica></shard>
-      <shard><replica><host>127.0.0.1</host><port>$T2</port></replica></shard>
-    </it_two>
-  </remote_servers>
-</yandex>
-XML
-  cat > "$dir/users.xml" <<XML
-<?xml version="1.0"?>
-<yandex>
-  <profiles><default><max_memory_usage>2000000000</max_memory_usage></default></profiles>
-  <users>
-    <default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default>
-    <tracer><password_sha256_hex>$SECRET_SHA</password_sha256_hex><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></tracer>
-  </users>
-  <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
-</yandex>
-XML
-  (cd "$dir" && exec "$SERVER" --config-file="$dir/config.xml" >"$dir/log/stdout.log" 2>&1) &
+  CLICKHOUSE_TRACER_SHA256=$SECRET_SHA "$ROOT/scripts/clickhouse-server.sh" "$TMP/$1" "$2" "$3" "$4" "$T1" "$T2" &
   PIDS+=($!)
 }
 

@@ -6,7 +6,7 @@
 import type { Argv, ArgumentsCamelCase, CommandModule } from 'yargs';
 import { SourceReport } from '../sources/report.js';
 import { normalizeInstanceId } from '../trace/match.js';
-import { colorEnabled, listOf, parseColorMode, parseOffsets, parseZone, settleFlags, UsageError } from './options.js';
+import { colorEnabled, listOf, OSLO_LAYOUT_OPTIONS, workersFromEnv, parseColorMode, parseOffsets, parseOsloLayout, parseZone, settleFlags, UsageError, type OsloLayoutArgs } from './options.js';
 import { createProgress } from './progress.js';
 import { printError, type CliIO } from './io.js';
 import { discoverInputs } from './inputs.js';
@@ -14,7 +14,7 @@ import { openStore, STORE_OPTION, withStore } from './store-io.js';
 import type { StoreClient } from '../store/client.js';
 import type { ImageCacheInventory } from '../images/inventory.js';
 
-export interface ImagesArgs {
+export interface ImagesArgs extends OsloLayoutArgs {
   paths?: string[];
   image?: string | string[];
   host?: string | string[];
@@ -53,6 +53,7 @@ export function imagesCommand(io: CliIO, setStatus: (status: number) => void): C
         .option('tz', { type: 'string', nargs: 1, describe: 'zone of timestamps written without one (UTC, +02:00, Europe/Berlin); default UTC' })
         .option('offset', { type: 'string', nargs: 1, describe: "correct a host's clock: HOST=±DURATION, e.g. cp-3=-2.5s (repeatable)" })
         .option('color', { type: 'string', nargs: 1, describe: 'colour: auto (default; off when not a terminal or NO_COLOR is set), always, never' })
+        .options(OSLO_LAYOUT_OPTIONS)
         .option('store', { ...STORE_OPTION, describe: 'read the store instead of files (see instance-trace ingest): ' + STORE_OPTION.describe });
       for (const [command, description] of IMAGES_EXAMPLES) b = b.example(command, description);
       return b.epilogue(IMAGES_EPILOGUE) as unknown as Argv<ImagesArgs>;
@@ -86,10 +87,11 @@ export async function runImagesCommand(args: ImagesArgs, io: CliIO): Promise<num
   let inventory;
   try {
     inventory = await scanImageCache(sources, {
-      parse: { tz: settings.zone, offsets: settings.offsets },
+      parse: { tz: settings.zone, offsets: settings.offsets, oslo: settings.oslo },
       report,
       stdin: io.stdin,
       onProgress: (done, total) => progress.update(done, total),
+      workers: workersFromEnv(io.env),
     });
   } finally {
     progress.done();
@@ -156,11 +158,17 @@ function settle(args: ImagesArgs, io: CliIO) {
   if (args.store !== undefined || (paths.length === 0 && io.stdin.isTTY === true && (io.env.INSTANCE_TRACE_STORE ?? '') !== '')) {
     if (paths.length > 0) throw new UsageError('--store reads the store: give no paths with it');
     if (args.tz !== undefined || args.offset !== undefined) throw new UsageError('with --store, times were read at ingest: give --tz and --offset to instance-trace ingest');
-    return { ...common, paths, store: openStore(args.store, io) as StoreClient | null };
+    if (args.osloFormat !== undefined || args.osloDefaultFormat !== undefined || args.osloExceptionPrefix !== undefined || args.osloConfig !== undefined) {
+      throw new UsageError('the --oslo-* flags say how to read files: give none with --store');
+    }
+    return { ...common, paths, oslo: undefined, store: openStore(args.store, io) as StoreClient | null };
   }
+  const notes: string[] = [];
+  const oslo = parseOsloLayout(args, notes);
+  for (const note of notes) printError(io, `note: ${note}`);
   if (paths.length === 0) {
     if (io.stdin.isTTY === true) throw new UsageError('no input: give log files or folders, or - to read standard input');
     paths = ['-'];
   }
-  return { ...common, paths, store: null as StoreClient | null };
+  return { ...common, paths, oslo, store: null as StoreClient | null };
 }

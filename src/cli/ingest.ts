@@ -9,7 +9,7 @@ import { discoverSources } from '../sources/discover.js';
 import { formatBytes, SourceReport } from '../sources/report.js';
 import { checkSchema, initSchema, readLayout } from '../store/schema.js';
 import { ingestSources } from '../store/ingest.js';
-import { listOf, parseOffsets, parseZone, settleFlags, UsageError } from './options.js';
+import { listOf, parseOffsets, parseZone, settleFlags, UsageError, workersFromEnv } from './options.js';
 import { printError, type CliIO } from './io.js';
 import { openStore, STORE_OPTION, withStore } from './store-io.js';
 
@@ -89,6 +89,7 @@ export async function runIngestCommand(args: IngestArgs, io: CliIO): Promise<num
         report,
         stdin: io.stdin,
         signal: abort.signal,
+        workers: workersFromEnv(io.env),
         onProgress: tty ? (bytes) => {
           const now = io.now();
           if (now - shown < 200) return;

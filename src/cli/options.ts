@@ -152,6 +152,15 @@ export function examplesBlock(examples: ReadonlyArray<readonly [string, string]>
   return lines.join('\n');
 }
 
+/**
+ * INSTANCE_TRACE_WORKERS: search on that many threads for any input of two files or more (0 or 1:
+ * in the main thread); unset or not a count, the command decides by the input's size.
+ */
+export function workersFromEnv(env: NodeJS.ProcessEnv): number | undefined {
+  const value = env.INSTANCE_TRACE_WORKERS?.trim() ?? '';
+  return /^\d{1,3}$/.test(value) ? Number(value) : undefined;
+}
+
 /** The flags that give a site's own oslo.log layout. */
 export interface OsloLayoutArgs {
   osloFormat?: string;

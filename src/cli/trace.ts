@@ -17,7 +17,7 @@ import type { TraceSink } from '../trace/sink.js';
 import { TextSink } from '../render/text.js';
 import { JsonSink } from '../render/json.js';
 import { HtmlSink } from '../render/html.js';
-import { colorEnabled, listOf, OSLO_LAYOUT_OPTIONS, parseColorMode, parseOffsets, parseOsloLayout, parseRequestWindow, parseTimeBound, parseZone, settleFlags, UsageError, type OsloLayoutArgs } from './options.js';
+import { colorEnabled, listOf, OSLO_LAYOUT_OPTIONS, workersFromEnv, parseColorMode, parseOffsets, parseOsloLayout, parseRequestWindow, parseTimeBound, parseZone, settleFlags, UsageError, type OsloLayoutArgs } from './options.js';
 import { createProgress } from './progress.js';
 import { openStore, STORE_OPTION, withStore } from './store-io.js';
 import type { StoreClient } from '../store/client.js';
@@ -262,15 +262,6 @@ function settle(args: TraceArgs, io: CliIO) {
     paths = ['-'];
   }
   return { instanceId, query, images, zone, offsets, since, until, paths, requestWindowMs, oslo, store: null };
-}
-
-/**
- * INSTANCE_TRACE_WORKERS: search on that many worker threads for any input of two files or more
- * (0 or 1: in the main thread); unset or not a count, the trace decides by the input's size.
- */
-function workersFromEnv(env: NodeJS.ProcessEnv): number | undefined {
-  const value = env.INSTANCE_TRACE_WORKERS?.trim() ?? '';
-  return /^\d{1,3}$/.test(value) ? Number(value) : undefined;
 }
 
 /**

@@ -8,7 +8,7 @@
  * (one compute log per host, rotated sets oldest first, as the sources layer reads them).
  */
 import type { CacheFact, LogRecord, PrecacheStep } from '../records/record.js';
-import { baseFileNameForImage, ImageIdByBaseFile, parseBaseFileName, parseCacheMessage, type BaseFileName } from '../records/cache-wording.js';
+import { baseFileNameForImage, ImageIdByBaseFile, parseBaseFileName, type BaseFileName } from '../records/cache-wording.js';
 import { normaliseId } from '../records/ids.js';
 
 export type BaseFileState = 'present' | 'removed' | 'absent';
@@ -84,6 +84,8 @@ export interface PrecacheView {
   existing: string[];
   failed: string[];
   skipped: string[];
+  /** Computes whose virt driver keeps no image cache (they ignored the request). */
+  unsupported: string[];
 }
 
 export interface ImagesResult {
@@ -178,22 +180,12 @@ interface PrecacheEvent {
   proof: ProofLine;
 }
 
-export function proofOf(record: LogRecord): ProofLine {
+/** What the inventory reads of a record: a LogRecord is one. */
+export type CacheRecord = Pick<LogRecord, 'cache' | 'format' | 'message' | 'source' | 'time' | 'host' | 'instanceId' | 'requestId' | 'imageId'>;
+
+export function proofOf(record: CacheRecord): ProofLine {
   const nl = record.message.indexOf('\n');
   return { file: record.source.file, line: record.source.line, time: record.time, text: nl === -1 ? record.message : record.message.slice(0, nl) };
-}
-
-/**
- * A record's cache fact with what its message adds: our JSON logger's records carry the action
- * as a field, and the message (Nova's wording) names the error, instance or pre-cache step.
- */
-function factOf(record: LogRecord): CacheFact | null {
-  const fact = record.cache;
-  if (fact === null || record.format !== 'pino') return fact;
-  const read = parseCacheMessage(record.message);
-  if (read === null || read.action !== fact.action) return fact;
-  const { instance, precache, error, host } = read;
-  return { ...fact, ...(instance !== undefined ? { instance } : {}), ...(precache !== undefined ? { precache } : {}), ...(error !== undefined ? { error } : {}), ...(host !== undefined ? { host } : {}) };
 }
 
 export class ImageCacheInventory {
@@ -228,8 +220,8 @@ export class ImageCacheInventory {
    * an instance and a request (a build's `Creating image`) tells whose request that is, so the
    * request's untagged fetch lines (oslo's fetch lock) name the instance using the file.
    */
-  add(record: LogRecord): void {
-    const fact = factOf(record);
+  add(record: CacheRecord): void {
+    const fact = record.cache;
     if (fact === null) {
       // Not proof of use after a removal: a build (re)creates its disk, fetching the file anew.
       if (record.instanceId !== null && record.requestId !== null) this.#noteRequest(record.requestId, record.instanceId);
@@ -240,7 +232,7 @@ export class ImageCacheInventory {
     for (const id of [fact.imageId, record.imageId, ...(fact.imageIds ?? [])]) if (id) this.#links.add(id);
     const proof = proofOf(record);
     if (fact.precache !== undefined) this.#precache.push(precacheEvent(fact, host, record, proof));
-    if (fact.precache === 'request' || fact.precache === 'completed' || fact.precache === 'skipped' || fact.precache === 'failures') return;
+    if (fact.precache === 'request' || fact.precache === 'completed' || fact.precache === 'skipped' || fact.precache === 'failures' || fact.precache === 'unsupported') return;
     this.#hosts.add(host);
     const tagged = record.instanceId ?? (record.requestId !== null ? this.#requestInstance.get(record.requestId) ?? null : null);
     const instance = fact.instance ?? (tagged !== null && USING.has(fact.action) ? tagged : null);
@@ -264,7 +256,7 @@ export class ImageCacheInventory {
     return entry;
   }
 
-  #apply(entry: Entry, fact: CacheFact, record: LogRecord, proof: ProofLine, instance: string | null): void {
+  #apply(entry: Entry, fact: CacheFact, record: CacheRecord, proof: ProofLine, instance: string | null): void {
     const time = record.time;
     const fresh = entry.firstSeen === null && entry.lastSeen === null && entry.fetches === 0 && entry.removals === 0;
     if (fact.precache === 'failed') {
@@ -321,7 +313,7 @@ export class ImageCacheInventory {
     }
   }
 
-  #removed(entry: Entry, record: LogRecord, proof: ProofLine): void {
+  #removed(entry: Entry, record: CacheRecord, proof: ProofLine): void {
     const time = record.time;
     const v = entry.verdict;
     if (v !== null && v.inUse && v.request === record.requestId && time !== null && v.time !== null && time - v.time <= PASS_GAP_MS) {
@@ -412,16 +404,18 @@ function filesOf(fact: CacheFact): string[] {
   return [];
 }
 
-function precacheEvent(fact: CacheFact, host: string, record: LogRecord, proof: ProofLine): PrecacheEvent {
+function precacheEvent(fact: CacheFact, host: string, record: CacheRecord, proof: ProofLine): PrecacheEvent {
   const ids = fact.imageIds ?? (fact.imageId !== null ? [fact.imageId] : []);
   return { step: fact.precache as PrecacheStep, host, time: record.time, imageIds: ids.map(normaliseId), named: fact.host ?? null, error: fact.error ?? null, count: fact.count ?? 0, proof };
 }
+
+type Outcome = 'cached' | 'existing' | 'failed' | 'skipped' | 'unsupported';
 
 interface Operation {
   time: number | null;
   imageIds: string[];
   completedAt: number | null;
-  hosts: Map<string, Map<string, 'cached' | 'existing' | 'failed' | 'skipped'>>;
+  hosts: Map<string, Map<string, Outcome>>;
   /** Per image, the conductor's count of failed computes (its WARNING after completion). */
   failures: Map<string, PrecacheEvent>;
 }
@@ -429,7 +423,8 @@ interface Operation {
 /**
  * Pre-cache operations from their steps, in any order read: each compute step joins the latest
  * request for its image made before it (or one of its own when the conductor's log is not read);
- * a skipped host joins the latest request before it, for each of its images. When the conductor
+ * a skipped host, or a compute that does not support pre-caching, joins the latest request
+ * before it, for each of its images. When the conductor
  * counted more failed computes for an image than the compute logs read name, that is an anomaly
  * of the conductor's host: failures somewhere the logs do not show.
  */
@@ -443,7 +438,7 @@ function resolvePrecache(events: readonly PrecacheEvent[]): { views: PrecacheVie
     }
     return undefined;
   };
-  const mark = (op: Operation, image: string, host: string, outcome: 'cached' | 'existing' | 'failed' | 'skipped'): void => {
+  const mark = (op: Operation, image: string, host: string, outcome: Outcome): void => {
     let hosts = op.hosts.get(image);
     if (hosts === undefined) op.hosts.set(image, (hosts = new Map()));
     // A failure is final for the host; a later line does not turn it into a success.
@@ -462,9 +457,11 @@ function resolvePrecache(events: readonly PrecacheEvent[]): { views: PrecacheVie
       if (op !== undefined) op.failures.set(image as string, e);
       continue;
     }
-    if (e.step === 'skipped') {
+    if (e.step === 'skipped' || e.step === 'unsupported') {
+      // Lines about a whole request: the conductor skipped a host it names, or a compute ignored it.
       const op = latest(e.time, null);
-      if (op !== undefined && e.named !== null) for (const image of op.imageIds) mark(op, image, e.named, 'skipped');
+      const host = e.step === 'skipped' ? e.named : e.host;
+      if (op !== undefined && host !== null) for (const image of op.imageIds) mark(op, image, host, e.step);
       continue;
     }
     for (const image of e.imageIds) {
@@ -484,7 +481,7 @@ function resolvePrecache(events: readonly PrecacheEvent[]): { views: PrecacheVie
       const hosts = op.hosts.get(image) ?? new Map<string, string>();
       const list = (outcome: string): string[] => [...hosts].filter(([, o]) => o === outcome).map(([h]) => h).sort(compare);
       const failed = list('failed');
-      views.push({ imageId: image, time: op.time, completedAt: op.completedAt, cached: list('cached'), existing: list('existing'), failed, skipped: list('skipped') });
+      views.push({ imageId: image, time: op.time, completedAt: op.completedAt, cached: list('cached'), existing: list('existing'), failed, skipped: list('skipped'), unsupported: list('unsupported') });
       const counted = op.failures.get(image);
       if (counted !== undefined && counted.count > failed.length) anomalies.push(unseenFailures(counted, failed));
     }
@@ -515,7 +512,7 @@ export function selectImages(result: ImagesResult, select: { images?: readonly s
     baseFiles: result.baseFiles.filter((b) => hostOk(b.host) && imageOk(b.imageId, b.baseFile)),
     anomalies: result.anomalies.filter((a) => hostOk(a.host) && imageOk(a.imageId, a.baseFile)),
     precache: result.precache.filter((p) => imageOk(p.imageId, null)
-      && (hosts.size === 0 || [...p.cached, ...p.existing, ...p.failed, ...p.skipped].some(hostOk))),
+      && (hosts.size === 0 || [...p.cached, ...p.existing, ...p.failed, ...p.skipped, ...p.unsupported].some(hostOk))),
     hosts: result.hosts.filter(hostOk),
   };
 }

@@ -54,6 +54,8 @@ export const CACHE_WORDINGS: readonly CacheWording[] = [
   { action: 'precache', precache: 'failures', cue: 'Image pre-cache operation for image ', pattern: new RegExp(String.raw`Image pre-cache operation for image ${UUID} failed (?<count>\d{1,9}) times`) },
   { action: 'precache', precache: 'skipped', cue: 'Skipping image pre-cache request to compute', pattern: /Skipping image pre-cache request to compute u?['"](?<host>[^'"]{1,255})['"] because it is not up/ },
   { action: 'precache', precache: 'existing', cue: 'already cached; updating timestamp', pattern: new RegExp(String.raw`Image ${UUID} already cached; updating timestamp`) },
+  // compute/manager.py cache_images, DEBUG: a virt driver without an image cache ignores the whole request.
+  { action: 'precache', precache: 'unsupported', cue: 'Virt driver does not support image pre-caching', pattern: /Virt driver does not support image pre-caching; ignoring request/ },
   { action: 'precache', precache: 'failed', cue: 'Failed to cache image', pattern: new RegExp(String.raw`Failed to cache image ${UUID}: (?<error>[^\n]{0,1024})`) },
   { action: 'convert', cue: 'converting to raw', pattern: new RegExp(UUID + String.raw` was \S{1,64}, converting to raw`) },
   { action: 'convert', cue: 'qemu-img convert', pattern: /qemu-img convert /, basePath: true },
@@ -142,6 +144,11 @@ function details(w: CacheWording, g: Record<string, string>): Partial<CacheFact>
  * line without any of them cannot be a cache-manager line, so a byte search for them finds them all.
  */
 export const CACHE_CUES: readonly string[] = [...new Set([...CACHE_WORDINGS.map((w) => w.cue), '"cache_action"'])];
+
+/** Whether a text holds any of CACHE_CUES: the gate's words first (one scan), the cues only past it. */
+export function hasCacheCue(text: string): boolean {
+  return (ANY_CUE.test(text) || text.includes('"cache_action"')) && CACHE_CUES.some((cue) => text.includes(cue));
+}
 
 /**
  * Fewer needles for a byte search that wants every cache-manager line (one indexOf pass each):

@@ -18,13 +18,13 @@ export { parseJsonLine, looksLikeJsonObject } from './json-line.js';
 export { parseSyslogHeader, splitSyslogMessage } from './syslog.js';
 export type { SyslogHeader, SyslogKind } from './syslog.js';
 export {
-  CACHE_WORDINGS, CACHE_CUES, CACHE_SCAN_CUES, parseCacheMessage, parseBaseFileName, baseFileNameForImage, imageIdForBaseFile, ImageIdByBaseFile,
+  CACHE_WORDINGS, CACHE_CUES, CACHE_SCAN_CUES, hasCacheCue, parseCacheMessage, parseBaseFileName, baseFileNameForImage, imageIdForBaseFile, ImageIdByBaseFile,
 } from './cache-wording.js';
 export type { CacheWording, BaseFileName } from './cache-wording.js';
 export { findUuids, findRequestIds, isUuid, normaliseId } from './ids.js';
 export {
   UTC, TimeSpecError, parseTimeZone, parseDuration, parseOffsetSpec, parseOffsetSpecs, parseIsoTime,
-  FileClock, fileClock,
+  FileClock, fileClock, zoneSpec,
 } from './time.js';
 export type { TimeZone, HostOffset, WallTransition } from './time.js';
 export { LEVEL_WORDS, PINO_LEVEL_NUMBERS, levelFromWord, levelFromPinoNumber } from './levels.js';

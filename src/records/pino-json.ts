@@ -4,10 +4,11 @@
  * `hostname`, `service`, `pid`, `err` (stack, cause chain), instance in `instance_uuid` / `instance.uuid` / `instance`,
  * `image_id`, `request_id`, and cache facts in `cache_action` / `image_id` / `base_file`.
  */
-import { CACHE_ACTIONS, emptyRecord, type CacheAction, type LogRecord, type SourceRef } from './record.js';
+import { CACHE_ACTIONS, emptyRecord, type CacheAction, type CacheFact, type LogRecord, type SourceRef } from './record.js';
 import { levelFromPinoNumber, levelFromWord } from './levels.js';
 import { errorTraceback, firstStr, instanceIdFrom, int, isObject, str, tracebackLines, type JsonObject } from './json-fields.js';
 import { parseIsoTime, UTC, type TimeZone } from './time.js';
+import { parseCacheMessage } from './cache-wording.js';
 
 /** Below this a numeric time is epoch seconds (pino's unixTime), above it epoch ms. */
 const SECONDS_LIMIT = 1e11;
@@ -59,7 +60,18 @@ export function parsePinoObject(o: JsonObject, zone: TimeZone = UTC, source: Sou
   if (isCacheAction(o.cache_action)) {
     const files = Array.isArray(o.base_files) ? o.base_files.filter((f): f is string => typeof f === 'string') : undefined;
     const baseFile = str(o.base_file) ?? files?.[0] ?? null;
-    rec.cache = { action: o.cache_action, imageId: rec.imageId, baseFile, ...(files ? { baseFiles: files } : {}) };
+    rec.cache = { action: o.cache_action, imageId: rec.imageId, baseFile, ...(files ? { baseFiles: files } : {}), ...messageDetails(o.cache_action, rec.message) };
   }
   return rec;
+}
+
+/**
+ * What our logger's cache message (Nova's wording) adds to the fields: the instance, pre-cache
+ * step, error or host it names, when it reads as the same action.
+ */
+function messageDetails(action: CacheAction, message: string): Partial<CacheFact> {
+  const read = parseCacheMessage(message);
+  if (read === null || read.action !== action) return {};
+  const { instance, precache, error, host } = read;
+  return { ...(instance !== undefined ? { instance } : {}), ...(precache !== undefined ? { precache } : {}), ...(error !== undefined ? { error } : {}), ...(host !== undefined ? { host } : {}) };
 }

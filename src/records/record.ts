@@ -46,10 +46,11 @@ export interface CacheFact {
 
 /**
  * Image pre-cache (Nova 21.0+): the conductor's request and completion, a compute the conductor
- * skipped (down), and what a compute did with one image (cached it now, already had it, failed);
+ * skipped (down), and what a compute did with one image (cached it now, already had it, failed)
+ * or with the whole request (`unsupported`: its virt driver keeps no image cache);
  * `failures`: the conductor's count of the computes that failed one image.
  */
-export type PrecacheStep = 'request' | 'completed' | 'skipped' | 'caching' | 'existing' | 'failed' | 'failures';
+export type PrecacheStep = 'request' | 'completed' | 'skipped' | 'caching' | 'existing' | 'failed' | 'failures' | 'unsupported';
 
 /** A logging call's place in the code. */
 export interface CodeLocation {

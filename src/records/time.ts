@@ -135,6 +135,11 @@ export class FileClock implements TimeZone {
   }
 }
 
+/** A zone as plain data, for a worker thread (a TimeZone's conversion function cannot be cloned): its spec or name. */
+export function zoneSpec(tz: string | TimeZone | undefined): string | undefined {
+  return typeof tz === 'object' ? tz.name : tz;
+}
+
 /**
  * A file's own clock over `zone`, given as `--tz` or a parsed zone (itself when it is one already,
  * or when the zone never changes offset).

@@ -31,7 +31,7 @@ export function imagesToNdjson(result: ImagesResult, plan: readonly PlanView[] =
       last_seen: iso(b.lastSeen), removed_at: iso(b.removedAt), fetches: b.fetches, instances: b.instances,
     })),
     ...result.precache.map((p) => ({
-      kind: 'precache', image_id: p.imageId, cached: p.cached, existing: p.existing, failed: p.failed, skipped: p.skipped, time: iso(p.time),
+      kind: 'precache', image_id: p.imageId, cached: p.cached, existing: p.existing, failed: p.failed, skipped: p.skipped, unsupported: p.unsupported, time: iso(p.time),
     })),
     ...plan.map((p) => ({ kind: 'plan', image_id: p.imageId, missing_on: p.missingOn, command: p.command })),
   ];
@@ -141,9 +141,9 @@ function precacheLine(p: PrecacheView, c: ChalkInstance): string {
   const part = (label: string, hosts: readonly string[], style: (s: string) => string): string =>
     hosts.length === 0 ? '' : `  ${style(label)} ${hosts.map(sanitize).join(', ')}`;
   const done = p.completedAt === null ? '' : c.gray(`  (completed ${formatDateTime(p.completedAt)})`);
-  const none = p.cached.length + p.existing.length + p.failed.length + p.skipped.length === 0 ? '  no host reported' : '';
+  const none = p.cached.length + p.existing.length + p.failed.length + p.skipped.length + p.unsupported.length === 0 ? '  no host reported' : '';
   return `  ${when}image ${sanitize(p.imageId)}${part('cached:', p.cached, c.green)}${part('existing:', p.existing, (s) => s)}`
-    + `${part('failed:', p.failed, c.red)}${part('skipped:', p.skipped, c.yellow)}${none}${done}`;
+    + `${part('failed:', p.failed, c.red)}${part('skipped:', p.skipped, c.yellow)}${part('unsupported:', p.unsupported, c.yellow)}${none}${done}`;
 }
 
 /** The legend under the table. */

@@ -20,6 +20,11 @@ export interface SourceCounts {
   damagedBytes: number;
 }
 
+/** Only the counts of a search's stats: plain data to post from a worker. */
+export function sourceCounts({ bytes, cutLines, longRecords, damagedStretches, damagedBytes }: SourceCounts): SourceCounts {
+  return { bytes, cutLines, longRecords, damagedStretches, damagedBytes };
+}
+
 export class SourceReport {
   readonly warnings: SourceWarning[] = [];
   filesRead = 0;

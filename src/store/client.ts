@@ -70,11 +70,12 @@ export class StoreClient {
     });
   }
 
-  /** Inserts TabSeparated lines (each ending in \n) into a table, in one INSERT. */
-  async insertTsv(table: string, columns: readonly string[], body: string, settings: Settings = {}): Promise<void> {
-    if (body === '') return;
+  /** Inserts TabSeparated lines (each ending in \n; UTF-8 bytes, in pieces) into a table, in one INSERT. */
+  async insertTsv(table: string, columns: readonly string[], body: string | readonly Uint8Array[], settings: Settings = {}): Promise<void> {
+    const pieces = typeof body === 'string' ? [Buffer.from(body)] : body.filter((b) => b.byteLength > 0).map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+    if (pieces.length === 0 || pieces.every((b) => b.length === 0)) return;
     await this.#wrap(async () => {
-      await (await this.#client).insert({ table, columns: [...columns] as [string, ...string[]], values: Readable.from([Buffer.from(body)], { objectMode: false }), format: 'TabSeparated', clickhouse_settings: settings as never });
+      await (await this.#client).insert({ table, columns: [...columns] as [string, ...string[]], values: Readable.from(pieces, { objectMode: false }), format: 'TabSeparated', clickhouse_settings: settings as never });
     });
   }
 

@@ -8,7 +8,7 @@
  */
 import { ImageCacheInventory } from '../images/inventory.js';
 import type { SourceFile } from '../sources/source.js';
-import { BUILD_CUES } from '../images/run.js';
+import { BUILD_CUES } from '../images/scan-job.js';
 import type { StoreClient } from './client.js';
 import type { Layout } from './schema.js';
 import { CACHE_CUE_ID } from './rows.js';

@@ -1,30 +1,45 @@
 /**
- * Ingest: every record of each source, read with the trace's own sources and parsers (the
- * scanning engine framing every record, src/trace/search-job.ts's parsing of a framed block), goes
- * to the store in batches. Exactly once, without relying on the engine to drop duplicates: each
- * stored record keeps its source's identity (the SHA-1 of the source's first bytes) and where it
- * ends in the source; before reading a source, ingest asks the store how far it got, and reads
- * only what follows (a plain file from that offset; a gzip file whole, skipping the lines done).
- * Within a batch, a source's rows are in file order, and `ids` rows go in before `records` rows:
- * an interrupted batch leaves at most ids without a record (harmless: lookups join on records),
- * never a record the bookkeeping counts as done without its ids.
+ * Ingest: every record of each source goes to the store in batches, read and turned into rows by
+ * the worker pool (src/sources/worker-pool.ts) running src/store/ingest-job.ts on the main thread and on
+ * worker threads, a source per job. Exactly once, without relying on the engine to drop
+ * duplicates: each stored record keeps its source's identity and where it ends in the source.
+ *
+ * A source is known by its identity, not its name: `<bytes>:<sha1>` of its first 4 KiB of text
+ * (decompressed; fewer bytes when it was shorter when first stored). Before reading, ingest asks
+ * the store, in one query, how far each identity got; a source whose head matches a stored
+ * identity is that source, whatever its name now (`x.log` rotated to `x.log.1`, later
+ * `x.log.1.gz`): what was stored is skipped (a plain file is read from that offset; a gzip file
+ * is read whole, skipping the lines done, unless its size says it holds nothing new) and its new
+ * tail goes on under the name it was first stored under. A source with a head not stored is new,
+ * even under a name stored before (a new `x.log` after rotation, or after copytruncate): it is
+ * stored under its name, or `<name>@<8 hex digits of its identity>` when another source holds
+ * that name already, so that (source, line) names one record.
+ *
+ * Batches go in one after the other, each while the next is being filled; within a batch a
+ * source's rows are in file order, and `ids` rows go in before `records` rows: an interrupted
+ * batch leaves at most ids without a record (harmless: lookups join on records), never a record
+ * the bookkeeping counts as done without its ids.
  */
 import { createHash } from 'node:crypto';
-import { open, stat } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { searchSource } from '../sources/search.js';
-import type { LineBlock, SourceFile, SourceWarning } from '../sources/source.js';
+import { openSource } from '../sources/read.js';
+import type { SourceFile } from '../sources/source.js';
 import type { SourceReport } from '../sources/report.js';
-import { fileClock, isRecordStart, type ParseOptions } from '../records/index.js';
-import { foundInBlock } from '../trace/search-job.js';
-import type { FoundRecord } from '../trace/types.js';
+import type { ParseOptions } from '../records/index.js';
+import { defaultPoolSize, POOL_MIN_BYTES, WorkerPool } from '../sources/worker-pool.js';
+import { zoneSpec } from '../records/index.js';
 import { StoreError, type Settings, type StoreClient } from './client.js';
-import { quoteName, quoteString } from './sql.js';
+import { quoteName, stringList } from './sql.js';
 import { ID_COLUMNS, RECORD_COLUMNS, type Layout } from './schema.js';
-import { idRows, recordRow, type StoredSource } from './rows.js';
+import { runIngestJob, type IngestJob, type IngestPart, type IngestResult } from './ingest-job.js';
+import type { StoredSource } from './rows.js';
 
 /** Bytes of a source's head whose SHA-1 is its identity. */
-const IDENTITY_BYTES = 4096;
+export const IDENTITY_BYTES = 4096;
+
+/** Young generation of an ingest worker's heap (MiB): measured, 4 MiB spent a quarter of a worker's time collecting, 64 MiB a twelfth. */
+const WORKER_YOUNG_MB = 64;
 
 export interface IngestOptions {
   parse?: Pick<ParseOptions, 'tz' | 'offsets'>;
@@ -36,6 +51,8 @@ export interface IngestOptions {
   batchBytes?: number;
   /** … or this long after its first record (default 1000 ms). */
   flushMs?: number;
+  /** Sources read at once (the main thread and worker threads); default by the input's size and the cores. */
+  workers?: number;
   /** Stored bytes read so far (of all sources), for a progress line. */
   onProgress?: (bytes: number) => void;
   /** Set to stop: what is complete is flushed, the rest left for the next ingest. */
@@ -55,40 +72,41 @@ export interface IngestSummary {
 
 class Stopped extends Error {}
 
-/** A batch of rows being built, then sent as two INSERTs. */
+/** Rows waiting to go in, sent as two INSERTs a batch. */
 class Batches {
-  #ids = '';
-  #records = '';
+  #ids: Uint8Array[] = [];
+  #records: Uint8Array[] = [];
+  #bytes = 0;
   #count = 0;
   #timer: NodeJS.Timeout | null = null;
   #chain: Promise<void> = Promise.resolve();
   #error: unknown = null;
-  inserted = 0;
 
   constructor(private readonly client: StoreClient, private readonly layout: Layout, private readonly opts: IngestOptions) {}
 
-  add(found: FoundRecord, source: StoredSource, endOffset: number): void {
-    this.#ids += idRows(found, source);
-    this.#records += recordRow(found, source, endOffset);
-    this.#count++;
-    if (this.#timer === null) this.#timer = setTimeout(() => this.flush(), this.opts.flushMs ?? 1000);
+  add(part: IngestPart): void {
+    this.#ids.push(part.ids);
+    this.#records.push(part.records);
+    this.#bytes += part.ids.byteLength + part.records.byteLength;
+    this.#count += part.count;
+    if (this.#timer === null) this.#timer = setTimeout(() => void this.flush().catch(() => undefined), this.opts.flushMs ?? 1000);
   }
 
   get full(): boolean {
-    return this.#count >= (this.opts.batchRecords ?? 50_000) || this.#records.length + this.#ids.length >= (this.opts.batchBytes ?? 16 * 1024 * 1024);
+    return this.#count >= (this.opts.batchRecords ?? 50_000) || this.#bytes >= (this.opts.batchBytes ?? 16 * 1024 * 1024);
   }
 
-  /** Queues the rows held as one batch; batches go in order, one at a time. */
+  /** Queues the rows held as one batch (batches go in order, one at a time); settles when it is in. */
   flush(): Promise<void> {
     if (this.#timer !== null) clearTimeout(this.#timer);
     this.#timer = null;
     if (this.#count > 0) {
       const ids = this.#ids;
       const records = this.#records;
-      const count = this.#count;
-      this.#ids = '';
-      this.#records = '';
+      this.#ids = [];
+      this.#records = [];
       this.#count = 0;
+      this.#bytes = 0;
       const settings: Settings = this.layout.distributed ? { insert_distributed_sync: 1 } : {};
       const db = quoteName(this.layout.database);
       this.#chain = this.#chain.then(async () => {
@@ -96,7 +114,6 @@ class Batches {
         try {
           await this.client.insertTsv(`${db}.${quoteName(this.layout.ids)}`, ID_COLUMNS.map(([n]) => n), ids, settings);
           await this.client.insertTsv(`${db}.${quoteName(this.layout.records)}`, RECORD_COLUMNS.map(([n]) => n), records, settings);
-          this.inserted += count;
         } catch (error) {
           this.#error = error;
         }
@@ -111,10 +128,14 @@ class Batches {
     if (this.#error !== null) throw this.#error;
   }
 
-  /** Backpressure: wait when a batch is full (or one failed). */
+  /** Backpressure: a full batch is sent, and the one before it waited for (one batch goes in while the next fills). */
   async drain(): Promise<void> {
     if (this.#error !== null) throw this.#error;
-    if (this.full) await this.flush();
+    if (!this.full) return;
+    const before = this.#chain;
+    void this.flush().catch(() => undefined);
+    await before;
+    if (this.#error !== null) throw this.#error;
   }
 
   discard(): void {
@@ -123,157 +144,258 @@ class Batches {
   }
 }
 
+/** How far a stored source went: its identity and name, and the end and last line of its last stored record. */
 interface Progress {
   identity: string;
+  name: string;
   endOffset: number;
   lastLine: number;
 }
 
-/** Ingests the sources in order; throws a StoreError when the store fails (what went in before stays, counted once). */
+/** What to do with one source. */
+type Plan =
+  | { kind: 'read'; job: IngestJob }
+  | { kind: 'up-to-date' }
+  | { kind: 'refused'; message: string };
+
+/** Ingests the sources; throws a StoreError when the store fails (what went in before stays, counted once). */
 export async function ingestSources(client: StoreClient, layout: Layout, sources: readonly SourceFile[], opts: IngestOptions): Promise<IngestSummary> {
   const summary: IngestSummary = { records: 0, bytes: 0, upToDate: 0, refused: 0, stopped: false };
   const batches = new Batches(client, layout, opts);
-  const refuse = (source: SourceFile, message: string): void => {
-    summary.refused++;
-    opts.report.warn({ file: source.display, kind: 'unreadable', message });
+  const heads = new Map<SourceFile, Buffer>();
+  for (const source of sources) {
+    if (source.path === '-') continue;
+    const head = await headOf(source).catch(() => null);
+    if (head === null) {
+      summary.refused++;
+      opts.report.warn({ file: source.display, kind: 'unreadable', message: 'cannot read its first bytes: not ingested' });
+    } else heads.set(source, head);
+  }
+  const ledger = await Ledger.read(client, layout, [...heads.keys()].map((s) => s.display), [...heads.values()].map((h) => identityOf(h)));
+  const total = sources.reduce((sum, s) => sum + (s.size ?? 0), 0);
+  const size = sources.some((s) => s.path === '-') ? 1 : opts.workers ?? (total > POOL_MIN_BYTES ? defaultPoolSize() : 1);
+  const pool = new WorkerPool<IngestJob, IngestResult, IngestPart>(size, workerUrl(), (job, onProgress, onPart) => runIngestJob(job, {
+    onPart: onPart!,
+    onProgress,
+    onWarning: (warning) => opts.report.warn(warning),
+    stdin: opts.stdin,
+    check: () => {
+      if (opts.signal?.aborted) throw new Stopped();
+    },
+  }), {
+    noun: 'ingest',
+    // A job's zone travels by name (its conversion function cannot be cloned).
+    toWire: (job) => ({ ...job, parse: { ...job.parse, tz: zoneSpec(job.parse.tz) } }),
+    // A part's rows are megabytes of short-lived strings: a small young generation collects all the time.
+    youngGenerationMb: WORKER_YOUNG_MB,
+  });
+  const read = new Map<SourceFile, number>();
+  const progress = (source: SourceFile, bytes: number): void => {
+    read.set(source, bytes);
+    let sum = 0;
+    for (const n of read.values()) sum += n;
+    summary.bytes = sum;
+    opts.onProgress?.(sum);
   };
+  const onAbort = (): void => void pool.stopWorkers();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
+    // A source waits for the one before it of the same identity (a copy given twice), then is planned from what that one stored.
+    const running = new Map<string, Promise<unknown>>();
+    const jobs: Array<Promise<void>> = [];
     for (const source of sources) {
-      if (opts.signal?.aborted) {
-        summary.stopped = true;
-        break;
-      }
-      const stdin = source.path === '-';
-      const identity = stdin ? '' : await identityOf(source).catch(() => null);
-      if (identity === null) {
-        refuse(source, 'cannot read its first bytes: not ingested');
-        continue;
-      }
-      const done = stdin ? null : await progressOf(client, layout, source.display);
-      let start: { offset: number; line: number } | null = null;
-      let skipLines = 0;
-      if (done !== null) {
-        if (!(await sameHead(source, done.identity))) {
-          refuse(source, 'its first bytes differ from those of the source stored under this name (rotated or rewritten since the last ingest): not ingested');
-          continue;
+      if (opts.signal?.aborted) break;
+      const head = heads.get(source);
+      if (source.path !== '-' && head === undefined) continue;
+      const identity = head === undefined ? '' : identityOf(head);
+      const before = ledger.match(head ?? null)?.identity ?? identity;
+      const waited = running.get(before);
+      const work = (async () => {
+        if (waited !== undefined) await waited.catch(() => undefined);
+        if (opts.signal?.aborted) return;
+        const plan = await planOf(source, head ?? null, ledger, opts);
+        if (plan.kind === 'up-to-date') {
+          summary.upToDate++;
+          return;
         }
-        if (!source.gzip && source.size !== null) {
-          if (source.size < done.endOffset) {
-            refuse(source, `it is shorter (${source.size} bytes) than what was ingested of it (${done.endOffset} bytes): not ingested`);
-            continue;
-          }
-          if (source.size === done.endOffset) {
-            summary.upToDate++;
-            continue;
-          }
-          start = { offset: done.endOffset, line: done.lastLine + 1 };
-        } else {
-          skipLines = done.lastLine;
+        if (plan.kind === 'refused') {
+          summary.refused++;
+          opts.report.warn({ file: source.display, kind: 'unreadable', message: plan.message });
+          return;
         }
-      }
-      const stored: StoredSource = { name: source.display, host: source.host, service: source.service, identity };
-      const before = summary.bytes;
-      const result = await ingestOne(source, stored, start, skipLines, batches, opts, (bytes) => {
-        summary.bytes = before + bytes;
-        opts.onProgress?.(summary.bytes);
-      });
-      summary.records += result.records;
-      if (result.stopped) {
-        summary.stopped = true;
-        break;
-      }
-      if (skipLines > 0 && result.records === 0) summary.upToDate++;
+        const { job } = plan;
+        const result = await pool.submit(job, (bytes) => progress(source, bytes), async (part) => {
+          // A part is whole blocks: taken even after a stop (a stream's last records come then).
+          batches.add(part);
+          summary.records += part.count;
+          ledger.advance(job.stored, part.end);
+          await batches.drain();
+        });
+        for (const warning of result.warnings) opts.report.warn(warning);
+        if (result.counts !== null) {
+          opts.report.addCounts(result.counts);
+          // A worker tells its progress now and then: the whole of what it read, at its end.
+          progress(source, source.size === null ? result.counts.bytes : source.size - (job.start?.offset ?? 0));
+        }
+        if (job.skipLines > 0 && result.records === 0) summary.upToDate++;
+      })();
+      running.set(before, work);
+      jobs.push(work);
+    }
+    const outcomes = await Promise.allSettled(jobs);
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed !== undefined && !(opts.signal?.aborted === true)) {
+      // The store's failure is the one to tell (a job that met it says it less well).
+      await batches.settled();
+      throw failed.reason;
     }
     await batches.flush();
     if (opts.signal?.aborted) summary.stopped = true;
   } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
     batches.discard();
+    await pool.close();
   }
   return summary;
 }
 
-async function ingestOne(
-  source: SourceFile,
-  stored: StoredSource,
-  start: { offset: number; line: number } | null,
-  skipLines: number,
-  batches: Batches,
-  opts: IngestOptions,
-  onBytes: (bytes: number) => void,
-): Promise<{ records: number; stopped: boolean }> {
-  const zone = opts.parse?.tz;
-  const clock = fileClock(zone,
-    (message) => opts.report.warn({ kind: 'ambiguous-time', file: source.display, message }));
-  const parse: ParseOptions = { ...opts.parse, tz: clock };
-  let records = 0;
-  // A block is stored once the next one begins (its end is then known) or the source ends.
-  let held: LineBlock | null = null;
-  const store = (block: LineBlock, end: number): void => {
-    for (const found of foundInBlock(block, parse)) {
-      if (found.record.source.line <= skipLines) continue;
-      batches.add(found, stored, end);
-      records++;
-    }
-  };
-  let stopped = false;
-  const stats = await searchSource(source, {
-    needles: null,
-    isRecordStart,
-    stdin: opts.stdin,
-    range: start === null ? undefined : { offset: start.offset, line: start.line, end: null },
-    onWarning: (warning: SourceWarning) => opts.report.warn(warning),
-    onProgress: onBytes,
-    drain: async () => {
-      if (opts.signal?.aborted) throw new Stopped();
-      await batches.drain();
-    },
-  }, (block) => {
-    // A stream is never resumed by offset: its records go in as soon as they are framed.
-    if (source.path === '-') return store(block, 0);
-    if (held !== null) store(held, block.offset ?? 0);
-    held = block;
-  }).catch((error: unknown) => {
-    if (error instanceof Stopped) {
-      stopped = true;
-      return null;
-    }
-    throw error;
-  });
-  if (stats !== null) {
-    opts.report.addCounts(stats);
-    if (held !== null) store(held, (start?.offset ?? 0) + stats.bytes);
+/** What to read of a source, given what the store holds of its identity. */
+async function planOf(source: SourceFile, head: Buffer | null, ledger: Ledger, opts: IngestOptions): Promise<Plan> {
+  const parse = { tz: opts.parse?.tz, offsets: opts.parse?.offsets };
+  const part = { partRecords: 5000, partBytes: 4 * 1024 * 1024 };
+  if (head === null) {
+    // A stream has no head to know it by: each ingest of one is its own source (named by the CLI).
+    return { kind: 'read', job: { source, stored: storedAs(source, source.display, ''), start: null, skipLines: 0, parse, ...part } };
   }
-  return { records, stopped };
+  const done = ledger.match(head);
+  if (done === null) {
+    const identity = identityOf(head);
+    return { kind: 'read', job: { source, stored: storedAs(source, ledger.claimName(source.display, identity), identity), start: null, skipLines: 0, parse, ...part } };
+  }
+  const stored = storedAs(source, done.name, done.identity);
+  if (source.gzip || source.size === null) {
+    // A rotated member gzipped whole: its trailer's size of what it holds says when all of it is stored, without inflating it.
+    if (source.gzip && done.endOffset < 2 ** 32 && (await gzipTrailerSize(source).catch(() => null)) === done.endOffset) return { kind: 'up-to-date' };
+    return { kind: 'read', job: { source, stored, start: null, skipLines: done.lastLine, parse, ...part } };
+  }
+  if (source.size < done.endOffset) {
+    return { kind: 'refused', message: `it is shorter (${source.size} bytes) than what was ingested of it (${done.endOffset} bytes) though it begins the same: truncated in place? not ingested` };
+  }
+  if (source.size === done.endOffset) return { kind: 'up-to-date' };
+  return { kind: 'read', job: { source, stored, start: { offset: done.endOffset, line: done.lastLine + 1 }, skipLines: 0, parse, ...part } };
 }
 
-/** How far a source was ingested: its identity, and the end and last line of its last stored record; null when never. */
-async function progressOf(client: StoreClient, layout: Layout, name: string): Promise<Progress | null> {
-  const rows = await client.rows<{ identity: string; end: string; last: string }>(
-    `SELECT identity, max(end_offset) AS end, max(line + lines - 1) AS last FROM ${quoteName(layout.database)}.${quoteName(layout.records)} ` +
-    `WHERE source = ${quoteString(name)} GROUP BY identity ORDER BY end DESC LIMIT 1`);
-  const row = rows[0];
-  return row === undefined ? null : { identity: row.identity, endOffset: Number(row.end), lastLine: Number(row.last) };
+function storedAs(source: SourceFile, name: string, identity: string): StoredSource {
+  return { name, host: source.host, service: source.service, identity };
 }
 
-/** `<bytes>:<sha1>` of a source's first IDENTITY_BYTES bytes (fewer when it is shorter). */
-async function identityOf(source: SourceFile, length = IDENTITY_BYTES): Promise<string> {
+/**
+ * What the store holds of the sources of an ingest: each stored identity that may be one of
+ * them (the same full head, or a shorter stored head) and the names taken, with how far each
+ * went; kept up to date as parts are stored, for a later source of the same identity.
+ */
+class Ledger {
+  readonly #byIdentity = new Map<string, Progress>();
+  /** Stored identities shorter than IDENTITY_BYTES, by their length. */
+  readonly #short = new Map<number, Progress[]>();
+  readonly #names = new Set<string>();
+
+  static async read(client: StoreClient, layout: Layout, names: readonly string[], identities: readonly string[]): Promise<Ledger> {
+    const ledger = new Ledger();
+    if (names.length === 0) return ledger;
+    const table = `${quoteName(layout.database)}.${quoteName(layout.records)}`;
+    const rows = await client.rows<{ identity: string; name: string; end: string; last: string }>(
+      `SELECT identity, any(source) AS name, max(end_offset) AS end, max(line + lines - 1) AS last FROM ${table} ` +
+      `WHERE identity != '' AND (identity IN (${stringList(new Set(identities))}) OR NOT startsWith(identity, '${IDENTITY_BYTES}:') OR source IN (${stringList(new Set(names))})) ` +
+      'GROUP BY identity');
+    for (const row of rows) ledger.#add({ identity: row.identity, name: row.name, endOffset: Number(row.end), lastLine: Number(row.last) });
+    return ledger;
+  }
+
+  #add(progress: Progress): void {
+    this.#byIdentity.set(progress.identity, progress);
+    this.#names.add(progress.name);
+    const length = Number(progress.identity.split(':')[0]);
+    if (length < IDENTITY_BYTES) {
+      const list = this.#short.get(length);
+      if (list === undefined) this.#short.set(length, [progress]);
+      else list.push(progress);
+    }
+  }
+
+  /** The stored source a head begins with, the one that went furthest when several do; null when none. */
+  match(head: Buffer | null): Progress | null {
+    if (head === null) return null;
+    let best = this.#byIdentity.get(identityOf(head)) ?? null;
+    for (const [length, list] of this.#short) {
+      if (length > head.length) continue;
+      const identity = identityOf(head.subarray(0, length));
+      for (const progress of list) if (progress.identity === identity && (best === null || progress.endOffset > best.endOffset)) best = progress;
+    }
+    return best;
+  }
+
+  /** The name a new source is stored under: its own, or `<name>@<8 hex>` when another source holds it. */
+  claimName(name: string, identity: string): string {
+    let chosen = name;
+    for (let n = 1; this.#names.has(chosen); n++) chosen = `${name}@${identity.split(':')[1]!.slice(0, 8)}${n > 1 ? `-${n}` : ''}`;
+    this.#names.add(chosen);
+    return chosen;
+  }
+
+  /** A part of a source went into a batch: a later source of its identity starts past it. */
+  advance(stored: StoredSource, end: { offset: number; line: number }): void {
+    if (stored.identity === '') return;
+    const known = this.#byIdentity.get(stored.identity);
+    if (known === undefined) this.#add({ identity: stored.identity, name: stored.name, endOffset: end.offset, lastLine: end.line });
+    else if (end.offset >= known.endOffset || end.line > known.lastLine) {
+      known.endOffset = Math.max(known.endOffset, end.offset);
+      known.lastLine = Math.max(known.lastLine, end.line);
+    }
+  }
+}
+
+/** The ingest worker entry next to this module: the compiled .js, or the .ts under a TypeScript loader (tests). */
+function workerUrl(): URL {
+  return new URL(import.meta.url.endsWith('.ts') ? './ingest-worker.ts' : './ingest-worker.js', import.meta.url);
+}
+
+/** The first IDENTITY_BYTES bytes of a source's text (decompressed; fewer when it is shorter). */
+async function headOf(source: SourceFile): Promise<Buffer> {
+  const reader = await openSource(source);
+  try {
+    const head = Buffer.alloc(IDENTITY_BYTES);
+    let filled = 0;
+    while (filled < IDENTITY_BYTES) {
+      const n = await reader.read(head, filled, IDENTITY_BYTES - filled);
+      if (n === 0) break;
+      filled += n;
+    }
+    return head.subarray(0, filled);
+  } finally {
+    await reader.close();
+  }
+}
+
+/**
+ * The size a gzip file's trailer gives of what it holds (ISIZE, modulo 2^32): of its last member
+ * only, so a file of several members seldom matches a stored end, and is then read whole.
+ */
+async function gzipTrailerSize(source: SourceFile): Promise<number | null> {
+  if (source.size === null || source.size < 18) return null;
   const handle = await open(source.path, 'r');
   try {
-    const head = Buffer.alloc(length);
-    const { bytesRead } = await handle.read(head, 0, length, 0);
-    return `${bytesRead}:${createHash('sha1').update(head.subarray(0, bytesRead)).digest('hex')}`;
+    const tail = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(tail, 0, 4, source.size - 4);
+    return bytesRead === 4 ? tail.readUInt32LE(0) : null;
   } finally {
     await handle.close();
   }
 }
 
-/** Whether the source begins with the bytes whose identity was stored. */
-async function sameHead(source: SourceFile, identity: string): Promise<boolean> {
-  const length = Number(identity.split(':')[0]);
-  if (!Number.isInteger(length) || length < 0) return false;
-  const size = source.size ?? (await stat(source.path)).size;
-  if (size < length) return false;
-  return (await identityOf(source, length)) === identity;
+/** `<bytes>:<sha1>` of a head. */
+function identityOf(head: Buffer): string {
+  return `${head.length}:${createHash('sha1').update(head).digest('hex')}`;
 }
 
 export { StoreError };

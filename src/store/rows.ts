@@ -6,9 +6,9 @@
  * unknown).
  */
 import type { LogRecord } from '../records/record.js';
-import { findRequestIds, findUuids } from '../records/ids.js';
+import { scanIds } from '../records/ids.js';
 import { baseFileStem } from '../trace/cache.js';
-import { CACHE_CUES } from '../records/index.js';
+import { hasCacheCue } from '../records/index.js';
 import type { FoundRecord } from '../trace/types.js';
 import { tsvField } from './sql.js';
 
@@ -23,17 +23,48 @@ export interface StoredSource {
   identity: string;
 }
 
-const SHA1 = /(?<![0-9a-fA-F])[0-9a-f]{40}(?![0-9a-fA-F])/g;
+/** Whether a character code is a hex digit of either case (what bounds a SHA-1 name). */
+function isHexCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+/**
+ * The SHA-1 names in a text: runs of exactly 40 lower-case hex digits with no hex digit (of
+ * either case) on either side. A run of 40 holds a character at every 20th position, so only
+ * those are tested, and the runs through them measured.
+ */
+function sha1Names(text: string, out: Set<string>): void {
+  const n = text.length;
+  let i = 19;
+  while (i < n) {
+    if (!isHexCode(text.charCodeAt(i))) {
+      i += 20;
+      continue;
+    }
+    let a = i;
+    while (a > 0 && isHexCode(text.charCodeAt(a - 1))) a--;
+    let b = i + 1;
+    while (b < n && isHexCode(text.charCodeAt(b))) b++;
+    if (b - a === 40) {
+      let lower = true;
+      for (let k = a; k < b && lower; k++) lower = text.charCodeAt(k) < 65 || text.charCodeAt(k) > 70;
+      if (lower) out.add(text.slice(a, b));
+    }
+    // The next 20th position past the run (its end is no hex digit).
+    i += Math.ceil((b + 1 - i) / 20) * 20;
+  }
+}
 
 /** Every id a record carries or names, lower case, each once. */
 export function recordIds(found: FoundRecord): string[] {
   const { record, text } = found;
   const seen = analyse(found);
-  const ids = new Set<string>([...seen.uuids, ...findRequestIds(text)]);
+  const ids = new Set<string>(seen.uuids);
+  for (const id of seen.requests) ids.add(id);
   for (const id of [record.instanceId, record.requestId, record.globalRequestId, record.imageId, record.cache?.imageId ?? null, ...(record.cache?.imageIds ?? [])]) {
     if (id !== null && id !== '') ids.add(id.toLowerCase());
   }
-  for (const stem of text.match(SHA1) ?? []) ids.add(stem);
+  sha1Names(text, ids);
   const fact = record.cache;
   if (fact !== null) {
     for (const file of fact.baseFiles ?? (fact.baseFile !== null ? [fact.baseFile] : [])) {
@@ -48,6 +79,7 @@ export function recordIds(found: FoundRecord): string[] {
 interface Analysis {
   found: FoundRecord;
   uuids: string[];
+  requests: string[];
   cue: boolean;
   cluster: string;
 }
@@ -57,11 +89,13 @@ let last: Analysis | null = null;
 /** What a record's ids and its cluster are made from, once a record (ingest asks for its ids, then its row). */
 function analyse(found: FoundRecord): Analysis {
   if (last?.found === found) return last;
-  const uuids = findUuids(found.text);
-  const cue = CACHE_CUES.some((c) => found.text.includes(c));
+  const uuids: string[] = [];
+  const requests: string[] = [];
+  scanIds(found.text, uuids, requests);
+  const cue = hasCacheCue(found.text);
   const tagged = found.record.instanceId?.toLowerCase() ?? '';
   const cluster = tagged !== '' ? tagged : uuids.length === 1 ? uuids[0]! : cue ? CACHE_CUE_ID : '';
-  last = { found, uuids, cue, cluster };
+  last = { found, uuids, requests, cue, cluster };
   return last;
 }
 
@@ -85,13 +119,20 @@ export function recordRow(found: FoundRecord, source: StoredSource, endOffset: n
   const time = r.time;
   const seconds = time === null ? 0 : Math.min(MAX_SECONDS, Math.max(0, Math.floor(time / 1000)));
   const ms = time === null || seconds !== Math.floor(time / 1000) ? 0 : time - seconds * 1000;
-  return [
-    tsvField(r.source.file), r.source.line, r.source.lines, endOffset, tsvField(source.identity),
-    tsvField(source.host ?? ''), source.host === null ? 0 : 1, tsvField(source.service ?? ''),
-    tsvField(r.host ?? ''), tsvField(r.service ?? ''), seconds, Math.floor(ms), time === null ? 0 : 1,
-    tsvField(r.level ?? ''), tsvField(r.requestId ?? ''), tsvField(r.instanceId ?? ''), tsvField(found.text), tsvField(JSON.stringify(r)),
-    tsvField(clusterOf(found)),
-  ].join('\t') + '\n';
+  return `${tsvField(r.source.file)}\t${r.source.line}\t${r.source.lines}\t${endOffset}\t${tsvField(source.identity)}\t` +
+    `${tsvField(source.host ?? '')}\t${source.host === null ? 0 : 1}\t${tsvField(source.service ?? '')}\t` +
+    `${tsvField(r.host ?? '')}\t${tsvField(r.service ?? '')}\t${seconds}\t${Math.floor(ms)}\t${time === null ? 0 : 1}\t` +
+    `${tsvField(r.level ?? '')}\t${tsvField(r.requestId ?? '')}\t${tsvField(r.instanceId ?? '')}\t${tsvField(found.text)}\t${jsonField(r)}\t` +
+    `${tsvField(clusterOf(found))}\n`;
+}
+
+/**
+ * A record's JSON as a TabSeparated field. JSON.stringify writes every control character as an
+ * escape, so of the bytes TabSeparated reads specially only the backslash can be in it.
+ */
+function jsonField(record: LogRecord): string {
+  const json = JSON.stringify(record);
+  return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
 }
 
 /** The `ids` rows of a record (of a source of unknown host when none is given). */

@@ -16,13 +16,23 @@ export function tsvField(value: string): string {
 
 const SPECIAL_QUOTED = /[\\'\t\n\r\0\b\f]/;
 const SPECIAL_TSV = /[\\\t\n\r\0\b\f]/;
-const REPLACEMENTS: Record<string, string> = { '\\': '\\\\', "'": "\\'", '\t': '\\t', '\n': '\\n', '\r': '\\r', '\0': '\\0', '\b': '\\b', '\f': '\\f' };
+/** The escape of each special character code (the quote only in literals). */
+const ESCAPES = new Map<number, string>([[92, '\\\\'], [39, "\\'"], [9, '\\t'], [10, '\\n'], [13, '\\r'], [0, '\\0'], [8, '\\b'], [12, '\\f']]);
 
 function escapeText(value: string, quote: boolean): string {
-  const special = quote ? SPECIAL_QUOTED : SPECIAL_TSV;
-  // Most values need no escape: one test instead of a replace (ingest escapes every field).
-  if (!special.test(value)) return value;
-  return value.replace(new RegExp(special.source, 'g'), (c) => REPLACEMENTS[c]!);
+  // Most values need no escape: one test instead of a rewrite (ingest escapes every field).
+  if (!(quote ? SPECIAL_QUOTED : SPECIAL_TSV).test(value)) return value;
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 92 || (c === 39 && !quote)) continue;
+    const escape = ESCAPES.get(c);
+    if (escape === undefined) continue;
+    out += value.slice(from, i) + escape;
+    from = i + 1;
+  }
+  return out + value.slice(from);
 }
 
 const UNESCAPED: Record<string, string> = { t: '\t', n: '\n', r: '\r', '0': '\0', b: '\b', f: '\f' };

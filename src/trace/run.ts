@@ -27,6 +27,7 @@ import type { TraceSink } from './sink.js';
 import { checkpointsUsable, DEFAULT_REQUEST_WINDOW_MS, planRangeSearches, wholeFileNeedles, type RangeSearch, type TimedNeedle } from './prune.js';
 import { blockHasLiveNeedle, runSearchJob, type FileTimes, type JobResult, type SearchJob } from './search-job.js';
 import { defaultPoolSize, POOL_MIN_BYTES, SearchPool } from './search-pool.js';
+import { searchCost } from '../sources/worker-pool.js';
 import { makeTempDir, type TempDir } from './spool.js';
 
 export interface RunOptions extends CorrelateOptions {
@@ -233,14 +234,6 @@ function poolSizeFor(sources: readonly SourceFile[], opts: RunOptions): number {
 function totalSize(sources: readonly SourceFile[]): number {
   return sources.reduce((sum, s) => sum + (s.size ?? 0), 0);
 }
-
-/** Rough cost of searching a source whole (gzip: inflating is slow and yields several times the size). */
-function searchCost(source: SourceFile): number {
-  return (source.size ?? 0) * (source.gzip ? GZIP_COST_FACTOR : 1);
-}
-
-/** Time to search a gzip file over that of a plain file of the same size on disk (measured: 20-30). */
-const GZIP_COST_FACTOR = 25;
 
 const WHOLE: RangeSearch['range'] = { offset: 0, line: 1, end: null };
 

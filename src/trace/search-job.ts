@@ -6,7 +6,7 @@
 import { searchSource, type CheckpointOptions, type SearchStats } from '../sources/search.js';
 import { NotSeekableError } from '../sources/read.js';
 import type { SpoolResult, SpoolTarget } from '../sources/tee.js';
-import type { SourceCounts } from '../sources/report.js';
+import { sourceCounts, type SourceCounts } from '../sources/report.js';
 import type { Checkpoint, LineBlock, SourceFile, SourceWarning } from '../sources/source.js';
 import { assembleBlock, fileClock, FileClock, recordStartTest, type ParseOptions } from '../records/index.js';
 import type { FoundRecord } from './types.js';
@@ -108,7 +108,7 @@ export async function collectSearchJob(job: SearchJob, onProgress?: (bytes: numb
     onRecords: (records) => { for (const found of records) result.records.push(found); },
     onWarning: (warning) => { result.warnings.push(warning); },
     onProgress: onProgress === undefined ? undefined : (bytes, rangeOffset) => onProgress(rangeOffset + bytes),
-    onCounts: ({ bytes, cutLines, longRecords, damagedStretches, damagedBytes }) => { result.counts.push({ bytes, cutLines, longRecords, damagedStretches, damagedBytes }); },
+    onCounts: (counts) => { result.counts.push(sourceCounts(counts)); },
   });
   return result;
 }

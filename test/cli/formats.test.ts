@@ -125,3 +125,25 @@ t.test("filter: oslo.log's JSONFormatter in Docker pieces frames as the plain fi
   const raw = await runMain(['filter', '-i', INSTANCE, dockerFile]);
   t.equal(raw.stdout.split('\n').filter((l) => l.includes('Compute service starting')).length, 0, 'a record without the id is not passed on with its neighbour');
 });
+
+t.test('images: real oslo.log in a site layout is read with --oslo-config, by the pool too', async (t) => {
+  const dir = t.testdir();
+  writeLayout('nomsecs', dir);
+  const log = path.join(dir, 'nova.log');
+  const conf = path.join(dir, 'nova.conf');
+  const unread = await runMain(['images', log, '--json']);
+  t.equal(unread.status, 1, 'the layout unknown, no cache manager line is recognised');
+  const r = await runMain(['images', log, '--json', '--oslo-config', conf]);
+  t.equal(r.status, 0, r.stderr);
+  const files = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { kind: string; image_id: string; state: string; first_seen: string });
+  t.match(files, [{ kind: 'base_file', image_id: '0673dd71-34c5-4fbb-86c4-40623fbe45b4', state: 'present' }]);
+  t.match(files[0]!.first_seen, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/, 'its time read from the layout');
+  // Two copies: the pool scans one on a worker, which compiles the layout from the same plain data.
+  const copy = path.join(dir, 'nova.log.1');
+  writeFileSync(copy, readFileSync(log));
+  const alone = await runMain(['images', copy, log, '--json', '--oslo-config', conf], { env: { INSTANCE_TRACE_WORKERS: '0' } });
+  const pooled = await runMain(['images', copy, log, '--json', '--oslo-config', conf], { env: { INSTANCE_TRACE_WORKERS: '2' } });
+  t.equal(pooled.status, 0, pooled.stderr);
+  t.equal(pooled.stdout, alone.stdout);
+  t.equal(await runMain(['images', '--store', 'clickhouse://127.0.0.1:1/x', '--oslo-config', conf]).then((x) => x.stderr.trim()), 'instance-trace: the --oslo-* flags say how to read files: give none with --store');
+});

@@ -68,7 +68,7 @@ t.test('a generated cloud: every anomaly, state and pre-cache outcome', async (t
   t.match(objects.find((o) => o.type === 'removal_failed'), { image_id: IMAGE_B, detail: `${BASE_B}: ${HOSTILE_ERROR}` });
   t.notOk(r.stdout.includes('\u001b'), 'JSON escapes control characters');
   t.same(objects.filter((o) => o.kind === 'precache'), [
-    { kind: 'precache', image_id: IMAGE_B, cached: ['cp-1'], existing: ['cp-2'], failed: ['cp-3'], skipped: ['cp-4'], time: '2026-03-02T12:00:00.000Z' },
+    { kind: 'precache', image_id: IMAGE_B, cached: ['cp-1'], existing: ['cp-2'], failed: ['cp-3'], skipped: ['cp-4'], unsupported: [], time: '2026-03-02T12:00:00.000Z' },
   ]);
   t.equal(objects.filter((o) => o.kind === 'plan').length, 0, 'no plan unless asked');
 });

@@ -195,17 +195,19 @@ t.test('a pre-cache operation: per image, the hosts that cached it, had it, fail
     records('cp-1', [driver('12:00:01.000', `Caching image ${IMG} by request`), driver('12:00:01.100', `Image ${IMG2} already cached; updating timestamp`)]),
     records('cp-2', [driver('12:00:01.000', `Image ${IMG} already cached; updating timestamp`), driver('12:00:02.000', `Caching image ${IMG2} by request`)]),
     records('cp-3', [oslo('12:00:03.000', 'ERROR', 'nova.compute.manager', BUILD, `Failed to cache image ${IMG}: Image ${IMG} could not be found.`)]),
+    // A compute whose virt driver keeps no image cache (compute/manager.py cache_images, DEBUG).
+    records('ironic-1', [oslo('12:00:01.500', 'DEBUG', 'nova.compute.manager', BUILD, 'Virt driver does not support image pre-caching; ignoring request')]),
     records('controller', [
-      conductor('12:00:00.000', `Preparing to request pre-caching of image(s) ${IMG},${IMG2} on 4 hosts across 1 cells.`),
+      conductor('12:00:00.000', `Preparing to request pre-caching of image(s) ${IMG},${IMG2} on 5 hosts across 1 cells.`),
       conductor('12:00:00.100', "Skipping image pre-cache request to compute 'cp-4' because it is not up"),
-      conductor('12:00:05.000', `Image pre-cache operation for image(s) ${IMG},${IMG2} completed in 5.00 seconds; 2 cached, 2 existing, 1 errors, 0 unsupported, 1 skipped (down) hosts`),
+      conductor('12:00:05.000', `Image pre-cache operation for image(s) ${IMG},${IMG2} completed in 5.00 seconds; 2 cached, 2 existing, 1 errors, 1 unsupported, 1 skipped (down) hosts`),
     ], 'controller/nova-conductor.log'),
   );
   t.same(result.precache, [
-    { imageId: IMG, time: Date.UTC(2026, 2, 2, 12), completedAt: Date.UTC(2026, 2, 2, 12, 0, 5), cached: ['cp-1'], existing: ['cp-2'], failed: ['cp-3'], skipped: ['cp-4'] },
-    { imageId: IMG2, time: Date.UTC(2026, 2, 2, 12), completedAt: Date.UTC(2026, 2, 2, 12, 0, 5), cached: ['cp-2'], existing: ['cp-1'], failed: [], skipped: ['cp-4'] },
+    { imageId: IMG, time: Date.UTC(2026, 2, 2, 12), completedAt: Date.UTC(2026, 2, 2, 12, 0, 5), cached: ['cp-1'], existing: ['cp-2'], failed: ['cp-3'], skipped: ['cp-4'], unsupported: ['ironic-1'] },
+    { imageId: IMG2, time: Date.UTC(2026, 2, 2, 12), completedAt: Date.UTC(2026, 2, 2, 12, 0, 5), cached: ['cp-2'], existing: ['cp-1'], failed: [], skipped: ['cp-4'], unsupported: ['ironic-1'] },
   ]);
-  t.same(result.hosts, ['cp-1', 'cp-2', 'cp-3'], 'the conductor host holds no cache');
+  t.same(result.hosts, ['cp-1', 'cp-2', 'cp-3'], 'the conductor host, and a host without an image cache, hold none');
   t.match(result.baseFiles.find((b) => b.host === 'cp-3'), { state: 'absent', imageId: IMG, firstSeen: null });
   t.match(result.baseFiles.find((b) => b.host === 'cp-1' && b.imageId === IMG), { state: 'present', fetches: 1 });
   t.match(result.baseFiles.find((b) => b.host === 'cp-1' && b.imageId === IMG2), { state: 'present', fetches: 0 });
@@ -254,7 +256,7 @@ t.test('pre-cache steps with no conductor line: an operation of their own', asyn
     oslo('12:00:01.000', 'INFO', 'nova.virt.libvirt.driver', BUILD, `Caching image ${IMG} by request`),
     oslo('12:00:09.000', 'ERROR', 'nova.compute.manager', BUILD, `Failed to cache image ${IMG}: No space left on device`),
   ]));
-  t.same(result.precache, [{ imageId: IMG, time: Date.UTC(2026, 2, 2, 12, 0, 1), completedAt: null, cached: [], existing: [], failed: ['cp-1'], skipped: [] }],
+  t.same(result.precache, [{ imageId: IMG, time: Date.UTC(2026, 2, 2, 12, 0, 1), completedAt: null, cached: [], existing: [], failed: ['cp-1'], skipped: [], unsupported: [] }],
     'a failure is final for the host');
   t.match(result.baseFiles[0], { state: 'present' }, 'it was fetched before the failure: not absent');
 });

@@ -41,6 +41,7 @@ const SAMPLES: Array<[string, CacheFact]> = [
   ["Skipping image pre-cache request to compute 'cp-4' because it is not up", { action: 'precache', imageId: null, baseFile: null, precache: 'skipped', host: 'cp-4' }],
   // libvirt/driver.py cache_image; compute/manager.py cache_images.
   [`Image ${IMG} already cached; updating timestamp`, { action: 'precache', imageId: IMG, baseFile: null, precache: 'existing' }],
+  ['Virt driver does not support image pre-caching; ignoring request', { action: 'precache', imageId: null, baseFile: null, precache: 'unsupported' }],
   [`Failed to cache image ${IMG}: Image ${IMG} could not be found.`, { action: 'precache', imageId: IMG, baseFile: null, precache: 'failed', error: `Image ${IMG} could not be found.` }],
   [`${IMG} was qcow2, converting to raw`, { action: 'convert', imageId: IMG, baseFile: null }],
   [`Running cmd (subprocess): qemu-img convert -t none -O raw -f qcow2 ${BASE}.part ${BASE}.converted`, { action: 'convert', imageId: null, baseFile: BASE }],

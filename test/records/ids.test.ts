@@ -25,3 +25,35 @@ t.test('findRequestIds and helpers', async (t) => {
   t.equal(normaliseId(A.toUpperCase()), A);
   t.equal(normaliseId('Instance-01'), 'Instance-01');
 });
+
+/** The reference the one-pass scanner must match: the regular expression it replaced. */
+function byRegex(text: string, requests: boolean): string[] {
+  const out: string[] = [];
+  const re = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
+  const alnum = /[0-9A-Za-z]/;
+  for (const m of text.matchAll(re)) {
+    const start = m.index;
+    const end = start + 36;
+    if ((start > 0 && alnum.test(text[start - 1]!)) || (end < text.length && alnum.test(text[end]!))) continue;
+    if ((text.slice(Math.max(0, start - 4), start).toLowerCase() === 'req-') !== requests) continue;
+    const id = requests ? `req-${m[0].toLowerCase()}` : m[0].toLowerCase();
+    if (!out.includes(id)) out.push(id);
+  }
+  return out;
+}
+
+t.test('the one-pass scanner finds what the regular expression finds', async (t) => {
+  const pieces = [A, B, A.toUpperCase(), `req-${A}`, 'REQ-', 'req', '-', '--', 'a', 'F', '0', ' ', '_', A.slice(0, 20), `${A.slice(0, 35)}g`, 'abcdef01-', '2026-03-01'];
+  let seed = 7;
+  const random = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  for (let i = 0; i < 3000; i++) {
+    let text = '';
+    for (let k = random(8); k >= 0; k--) text += pieces[random(pieces.length)];
+    t.same(findUuids(text), byRegex(text, false), `uuids of ${JSON.stringify(text)}`);
+    t.same(findRequestIds(text), byRegex(text, true), `requests of ${JSON.stringify(text)}`);
+  }
+  t.same(findUuids(`aaaaaaaaa${A.slice(8)} ${B}`), [B], 'a match glued to a word is set aside, the next one found');
+});

@@ -18,7 +18,7 @@ const result: ImagesResult = {
   anomalies: [
     { type: 'unknown_base', host: 'cp-1', imageId: null, baseFile: null, instances: [], detail: 'x', count: 9, source: [{ file: 'f', line: 1, time: null, text: 'Unknown base file: \u202e' }] },
   ],
-  precache: [{ imageId: IMG, time: null, completedAt: null, cached: [], existing: [], failed: [], skipped: [] }],
+  precache: [{ imageId: IMG, time: null, completedAt: null, cached: [], existing: [], failed: [], skipped: [], unsupported: ['bm-1'] }],
 };
 
 t.test('text', async (t) => {
@@ -28,7 +28,7 @@ t.test('text', async (t) => {
   t.match(text, /absent {3}- +_base\/a489c868f0c3…  never seen  fetches 0/);
   t.match(text, /^cp\\x1b\[31m-2  1 base file/m, 'host names sanitised');
   t.match(text, '! unknown_base  image unknown: x (seen 9 times)\n      f:1 Unknown base file: \\u202e\n      …');
-  t.match(text, `  image ${IMG}  no host reported`);
+  t.match(text, `  image ${IMG}  unsupported: bm-1`);
   t.match(text, `image ${IMG}: every host holds it; nothing to do`);
   t.notOk(/[\u001b\u202e]/.test(text));
 });
@@ -38,7 +38,7 @@ t.test('NDJSON', async (t) => {
   t.equal(lines.length, 5);
   t.notOk(/[\u001b\u202e]/.test(lines.join('')), 'raw control characters escaped');
   t.same(JSON.parse(lines[0]!), { kind: 'anomaly', type: 'unknown_base', host: 'cp-1', image_id: null, instances: [], detail: 'x (seen 9 times)', source: [{ file: 'f', line: 1, time: null, text: 'Unknown base file: \u202e' }] });
-  t.same(JSON.parse(lines[4]!), { kind: 'precache', image_id: IMG, cached: [], existing: [], failed: [], skipped: [], time: null });
+  t.same(JSON.parse(lines[4]!), { kind: 'precache', image_id: IMG, cached: [], existing: [], failed: [], skipped: [], unsupported: ['bm-1'], time: null });
   const empty = renderImagesText({ hosts: [], cacheLines: 1, baseFiles: [], anomalies: [], precache: [] }, [], { color: true });
   t.equal(empty.includes('state:'), false, 'no legend without base files');
 });

@@ -1,11 +1,11 @@
 /**
  * The store answers as the files do: the fixtures' cloud and the loghub corpus ingested into a
  * real ClickHouse, then every instance traced from the files and from the store, record for
- * record (JSON, summary, text, and the flags that change the answer). Re-ingest adds nothing; a
- * grown file adds only its tail; a rewritten one is refused.
+ * record (JSON, summary, text, and the flags that change the answer). Re-ingest adds nothing
+ * (a grown, rotated or rewritten file: test/store/ingest.test.ts).
  */
 import t, { type Test } from 'tap';
-import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runMain } from '../cli/fixture/run.js';
@@ -66,51 +66,6 @@ for (const [name, dir] of [['cloud', CLOUD], ['loghub', LOGHUB]] as const) {
     await same(t, url, dir, '00000000-0000-4000-8000-000000000000', ['--json']);
   });
 }
-
-t.test('a grown file adds only its tail; a rewritten one is refused', async (t) => {
-  const url = storeUrl('grow');
-  const dir = mkdtempSync(path.join(tmpdir(), 'it-grow-'));
-  t.teardown(async () => {
-    rmSync(dir, { recursive: true, force: true });
-    await dropDatabase(url);
-  });
-  const logs = path.join(dir, 'logs');
-  mkdirSync(path.join(logs, 'cp-1'), { recursive: true });
-  const source = path.join(CLOUD, 'cp-1', 'nova-compute.log');
-  const text = readFileSync(source, 'utf8');
-  const lines = text.split('\n');
-  const cut = Math.floor(lines.length / 2);
-  const file = path.join(logs, 'cp-1', 'nova-compute.log');
-  writeFileSync(file, lines.slice(0, cut).join('\n') + '\n');
-  t.equal((await runMain(['store', 'init', '--store', url])).status, 0);
-  t.equal((await runMain(['ingest', logs, '--store', url])).status, 0);
-  const half = await count(url);
-  appendFileSync(file, lines.slice(cut).join('\n'));
-  const grown = await runMain(['ingest', logs, '--store', url]);
-  t.equal(grown.status, 0, grown.stderr);
-  const whole = await count(url);
-  t.ok(whole > half, 'the tail went in');
-  // The same file ingested whole into another database holds as many records.
-  const other = storeUrl('grow_whole');
-  t.teardown(() => dropDatabase(other));
-  const copy = path.join(dir, 'copy', 'cp-1');
-  mkdirSync(copy, { recursive: true });
-  copyFileSync(file, path.join(copy, 'nova-compute.log'));
-  t.equal((await runMain(['store', 'init', '--store', other])).status, 0);
-  t.equal((await runMain(['ingest', path.join(dir, 'copy'), '--store', other])).status, 0);
-  t.equal(whole, await count(other), 'half then tail = whole, no record twice');
-  for (const id of instancesIn(logs)) await same(t, url, logs, id, ['--json']);
-
-  writeFileSync(file, 'x' + text);
-  const rewritten = await runMain(['ingest', logs, '--store', url]);
-  t.equal(rewritten.status, 2);
-  t.match(rewritten.stderr, /nova-compute\.log: its first bytes differ .* not ingested/);
-  t.equal(await count(url), whole);
-  writeFileSync(file, text.slice(0, text.length - 300)); // its head intact, its end gone (truncated in place)
-  const shrunk = await runMain(['ingest', logs, '--store', url]);
-  t.equal(shrunk.status, 2);
-  t.match(shrunk.stderr, /is shorter \(\d+ bytes\) than what was ingested of it/);
-});
 
 t.test('a request with more records than one instance writes: counted in the store, shared as in the files', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'it-big-req-'));
