@@ -22,8 +22,7 @@ import { createProgress } from './progress.js';
 import { openStore, STORE_OPTION, withStore } from './store-io.js';
 import type { StoreClient } from '../store/client.js';
 import { checkSchema } from '../store/schema.js';
-import { traceStore } from '../store/trace.js';
-import type { CorrelateOptions } from '../trace/correlate.js';
+import { traceStore, type StoreTraceOptions } from '../store/trace.js';
 import { printError, type CliIO } from './io.js';
 import { discoverInputs } from './inputs.js';
 
@@ -92,7 +91,7 @@ export async function runTraceCommand(args: TraceArgs, io: CliIO): Promise<numbe
   if (settings === null) return 2;
   if (settings.store !== null) {
     const output = traceOutput(args, io);
-    const status = await runStoreTraceCommand(settings.store, { instanceId: settings.instanceId, imageIds: settings.images, requests: args.requests, cache: args.cache, since: settings.since, until: settings.until }, output.sink, io);
+    const status = await runStoreTraceCommand(settings.store, { instanceId: settings.instanceId, imageIds: settings.images, requests: args.requests, cache: args.cache, since: settings.since, until: settings.until, requestWindowMs: settings.requestWindowMs }, output.sink, io);
     return output.finish(status, io);
   }
   const report = new SourceReport();
@@ -182,7 +181,7 @@ function traceOutput(args: TraceArgs, io: CliIO): { sink: TraceSink; finish: (st
 }
 
 /** The trace from a store (src/store/trace.ts): same correlation, same sinks, same exit statuses. */
-async function runStoreTraceCommand(client: StoreClient, opts: CorrelateOptions, sink: TraceSink, io: CliIO): Promise<number> {
+async function runStoreTraceCommand(client: StoreClient, opts: StoreTraceOptions, sink: TraceSink, io: CliIO): Promise<number> {
   return withStore(client, io, async () => {
     const layout = await checkSchema(client);
     const result = await traceStore(client, layout, opts);

@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { StoreUrl } from './url.js';
+import { parseTsv } from './sql.js';
 
 export type StoreErrorKind = 'unreachable' | 'auth' | 'no-database' | 'no-table' | 'schema' | 'server';
 
@@ -52,6 +53,20 @@ export class StoreClient {
     return this.#wrap(async () => {
       const result = await (await this.#client).query({ query, format: 'JSONEachRow', clickhouse_settings: settings as never });
       return (await result.json()) as T[];
+    });
+  }
+
+  /**
+   * Runs a query; its rows as TabSeparated fields, unescaped (wide rows: one parse instead of
+   * JSON's two). The answer's bytes are decoded once, whole (the client's text() decodes chunk by
+   * chunk into a rope: slower, and more garbage, on answers of tens of MB).
+   */
+  async tsv(query: string, settings: Settings = {}): Promise<string[][]> {
+    return this.#wrap(async () => {
+      const { stream } = await (await this.#client).exec({ query: `${query} FORMAT TabSeparated`, clickhouse_settings: settings as never });
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(chunk as Buffer);
+      return parseTsv(Buffer.concat(chunks).toString('utf8'));
     });
   }
 

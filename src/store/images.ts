@@ -24,7 +24,7 @@ export async function scanImageCacheStore(client: StoreClient, layout: Layout, i
   const sources = new Map<string, SourceFile>();
   for (const name of [...order.keys()].sort((a, b) => order.get(a)! - order.get(b)!)) {
     const source = quoteString(name);
-    const ids = (where: string): string => `(source, line) IN (SELECT source, line FROM ${db}.${quoteName(layout.localIds)} WHERE source = ${source} AND ${where})`;
+    const ids = (where: string): string => `(source, cluster, line) IN (SELECT source, cluster, line FROM ${db}.${quoteName(layout.localIds)} WHERE source = ${source} AND ${where})`;
     const hits = await lookup(client, layout, sources, `source = ${source} AND ${ids(`id = ${cue}`)}`);
     // The requests of untagged cache records: their builds' tagged lines name the instance.
     const requests = [...new Set(hits.flatMap(({ found: { record } }) => (record.instanceId === null && record.requestId !== null ? [record.requestId.toLowerCase()] : [])))];

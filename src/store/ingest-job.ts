@@ -111,7 +111,7 @@ export async function runIngestJob(job: IngestJob, hooks: IngestHooks): Promise<
       if (ref.line <= skipLines) continue;
       // A renamed source (rotated) goes on under the name it was first stored under.
       if (ref.file !== stored.name) ref.file = stored.name;
-      ids.write(idRows(found));
+      ids.write(idRows(found, stored));
       rows.write(recordRow(found, stored, end));
       count++;
       last = { offset: end, line: ref.line + ref.lines - 1 };

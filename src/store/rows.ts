@@ -58,11 +58,9 @@ function sha1Names(text: string, out: Set<string>): void {
 /** Every id a record carries or names, lower case, each once. */
 export function recordIds(found: FoundRecord): string[] {
   const { record, text } = found;
-  const uuids: string[] = [];
-  const requests: string[] = [];
-  scanIds(text, uuids, requests);
-  const ids = new Set<string>(uuids);
-  for (const id of requests) ids.add(id);
+  const seen = analyse(found);
+  const ids = new Set<string>(seen.uuids);
+  for (const id of seen.requests) ids.add(id);
   for (const id of [record.instanceId, record.requestId, record.globalRequestId, record.imageId, record.cache?.imageId ?? null, ...(record.cache?.imageIds ?? [])]) {
     if (id !== null && id !== '') ids.add(id.toLowerCase());
   }
@@ -74,8 +72,42 @@ export function recordIds(found: FoundRecord): string[] {
       if (stem !== null) ids.add(stem);
     }
   }
-  if (hasCacheCue(text)) ids.add(CACHE_CUE_ID);
+  if (seen.cue) ids.add(CACHE_CUE_ID);
   return [...ids];
+}
+
+interface Analysis {
+  found: FoundRecord;
+  uuids: string[];
+  requests: string[];
+  cue: boolean;
+  cluster: string;
+}
+
+let last: Analysis | null = null;
+
+/** What a record's ids and its cluster are made from, once a record (ingest asks for its ids, then its row). */
+function analyse(found: FoundRecord): Analysis {
+  if (last?.found === found) return last;
+  const uuids: string[] = [];
+  const requests: string[] = [];
+  scanIds(found.text, uuids, requests);
+  const cue = hasCacheCue(found.text);
+  const tagged = found.record.instanceId?.toLowerCase() ?? '';
+  const cluster = tagged !== '' ? tagged : uuids.length === 1 ? uuids[0]! : cue ? CACHE_CUE_ID : '';
+  last = { found, uuids, requests, cue, cluster };
+  return last;
+}
+
+/**
+ * Where a record lies within its source in `records` (the key after its source): the instance
+ * it is tagged with (lower case); else the one UUID its lines name (an instance's periodic
+ * `Triggering sync for uuid …`, an image's cache lines); else `#cache-cue` for a cache manager's
+ * record; else ''. A trace reads an instance's records, its image's cache lines and the cache
+ * manager's: stored together, they are read in a few granules instead of one granule each.
+ */
+export function clusterOf(found: FoundRecord): string {
+  return analyse(found).cluster;
 }
 
 /** Largest DateTime 18.16 stores (UInt32 seconds). */
@@ -90,7 +122,8 @@ export function recordRow(found: FoundRecord, source: StoredSource, endOffset: n
   return `${tsvField(r.source.file)}\t${r.source.line}\t${r.source.lines}\t${endOffset}\t${tsvField(source.identity)}\t` +
     `${tsvField(source.host ?? '')}\t${source.host === null ? 0 : 1}\t${tsvField(source.service ?? '')}\t` +
     `${tsvField(r.host ?? '')}\t${tsvField(r.service ?? '')}\t${seconds}\t${Math.floor(ms)}\t${time === null ? 0 : 1}\t` +
-    `${tsvField(r.level ?? '')}\t${tsvField(r.requestId ?? '')}\t${tsvField(r.instanceId ?? '')}\t${tsvField(found.text)}\t${jsonField(r)}\n`;
+    `${tsvField(r.level ?? '')}\t${tsvField(r.requestId ?? '')}\t${tsvField(r.instanceId ?? '')}\t${tsvField(found.text)}\t${jsonField(r)}\t` +
+    `${tsvField(clusterOf(found))}\n`;
 }
 
 /**
@@ -102,11 +135,14 @@ function jsonField(record: LogRecord): string {
   return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
 }
 
-/** The `ids` rows of a record. */
-export function idRows(found: FoundRecord): string {
-  const file = tsvField(found.record.source.file);
+/** The `ids` rows of a record (of a source of unknown host when none is given). */
+export function idRows(found: FoundRecord, source?: Pick<StoredSource, 'host'>): string {
+  const key = `${tsvField(found.record.source.file)}\t${found.record.source.line}\t${tsvField(clusterOf(found))}`;
+  const host = source?.host ?? null;
+  const where = host === null ? '\t0' : `${tsvField(host)}\t1`;
+  const own = found.record.requestId?.toLowerCase() ?? null;
   let out = '';
-  for (const id of recordIds(found)) out += `${tsvField(id)}\t${file}\t${found.record.source.line}\n`;
+  for (const id of recordIds(found)) out += `${tsvField(id)}\t${key}\t${id === own ? 1 : 0}\t${where}\n`;
   return out;
 }
 

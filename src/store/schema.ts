@@ -4,13 +4,19 @@
  * column), data-skipping indexes (lookups go through the id table instead), LowCardinality
  * (experimental there), query parameters (literals are escaped in src/store/sql.ts).
  *
- * - `records`: one row a record, ordered by (source, line); `record` holds the parsed record as
- *   the trace's JSON (what the trace reads back), `text` its physical lines as read (what the
- *   correlation's mention tests read); the other columns are for people querying by hand and for
- *   the ingest's bookkeeping (end_offset, identity).
+ * - `records`: one row a record, ordered by (source, cluster, line): within a source, the records
+ *   tagged with one instance, or naming one UUID alone (an instance, an image), lie together, and
+ *   so do the cache manager's (`cluster`, src/store/rows.ts), so that a trace, which reads an
+ *   instance's records and its image's cache lines, reads few granules. `record` holds the parsed record as the trace's JSON
+ *   (what the trace reads back), `text` its physical lines as read (what the correlation's
+ *   mention tests read); the other columns are for people querying by hand and for the ingest's
+ *   bookkeeping (end_offset, identity).
  * - `ids`: one row per id a record carries or names (instance UUIDs, request and global request
  *   ids, image ids, base-file names, and the mark `#cache-cue` of records holding a cache
- *   manager's wording), ordered by id: a trace's pass 1 and pass 2 are point lookups in it.
+ *   manager's wording), ordered by id, with the record's key (source, cluster, line): a trace's
+ *   passes are point lookups in it, then in `records` by its primary key. `carried` is 1 when the
+ *   id is the record's own request id: a request's size is counted here, without reading records.
+ *   The source's host lets a lookup of an image's cache lines keep only the instance's hosts'.
  *
  * On a cluster the rows live in `records_local` and `ids_local` on each shard, and `records`
  * and `ids` are Distributed tables over them on each shard, sharded by source, so a record and
@@ -24,9 +30,21 @@ export const RECORD_COLUMNS: ReadonlyArray<readonly [string, string]> = [
   ['source_host', 'String'], ['source_host_known', 'UInt8'], ['source_service', 'String'],
   ['host', 'String'], ['service', 'String'], ['time', 'DateTime'], ['ms', 'UInt16'], ['has_time', 'UInt8'],
   ['level', 'String'], ['request_id', 'String'], ['instance_id', 'String'], ['text', 'String'], ['record', 'String'],
+  ['cluster', 'String'],
 ];
 
-export const ID_COLUMNS: ReadonlyArray<readonly [string, string]> = [['id', 'String'], ['source', 'String'], ['line', 'UInt32']];
+export const ID_COLUMNS: ReadonlyArray<readonly [string, string]> = [
+  ['id', 'String'], ['source', 'String'], ['line', 'UInt32'], ['cluster', 'String'], ['carried', 'UInt8'],
+  ['source_host', 'String'], ['source_host_known', 'UInt8'],
+];
+
+/**
+ * Rows of `records` a granule: small, because a trace reads records one here and one there, and
+ * ClickHouse reads (and decompresses) a whole granule of every column asked for each. 1,024 rows
+ * of `text` and `record` (about 1 MiB) for each record found made the trace's reads a thousand
+ * times its records' bytes.
+ */
+export const RECORDS_GRANULARITY = 128;
 
 /** The tables a store's queries name: local ones for the id lookups inside a distributed query. */
 export interface Layout {
@@ -46,7 +64,7 @@ function columnsSql(columns: ReadonlyArray<readonly [string, string]>): string {
 function tableStatements(database: string, suffix: string): string[] {
   const db = quoteName(database);
   return [
-    `CREATE TABLE IF NOT EXISTS ${db}.${quoteName(`records${suffix}`)} (${columnsSql(RECORD_COLUMNS)}) ENGINE = MergeTree ORDER BY (source, line) SETTINGS index_granularity = 1024`,
+    `CREATE TABLE IF NOT EXISTS ${db}.${quoteName(`records${suffix}`)} (${columnsSql(RECORD_COLUMNS)}) ENGINE = MergeTree ORDER BY (source, cluster, line) SETTINGS index_granularity = ${RECORDS_GRANULARITY}`,
     `CREATE TABLE IF NOT EXISTS ${db}.${quoteName(`ids${suffix}`)} (${columnsSql(ID_COLUMNS)}) ENGINE = MergeTree ORDER BY (id, source, line)`,
   ];
 }

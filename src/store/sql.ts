@@ -35,6 +35,21 @@ function escapeText(value: string, quote: boolean): string {
   return out + value.slice(from);
 }
 
+const UNESCAPED: Record<string, string> = { t: '\t', n: '\n', r: '\r', '0': '\0', b: '\b', f: '\f' };
+
+/** A TabSeparated field as the server writes it, unescaped (its escapes: \\ \' \t \n \r \0 \b \f). */
+export function fromTsvField(field: string): string {
+  if (!field.includes('\\')) return field;
+  return field.replace(/\\(.)/gs, (_, c: string) => UNESCAPED[c] ?? c);
+}
+
+/** The rows of a TabSeparated answer (each line a row, each field unescaped). */
+export function parseTsv(text: string): string[][] {
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines.map((line) => line.split('\t').map(fromTsvField));
+}
+
 /** An identifier (table or database name), quoted with backquotes; only names we checked reach here. */
 export function quoteName(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`not a safe name: ${JSON.stringify(name)}`);

@@ -301,7 +301,7 @@ class PooledProgress {
 }
 
 /** First and last time of the records found so far of each request (and global) id; a request with an untimed record has no bound. */
-class RequestTimes {
+export class RequestTimes {
   readonly #spans = new Map<string, { first: number; last: number }>();
 
   note(record: LogRecord): void {
@@ -332,7 +332,7 @@ class RequestTimes {
  * pass-1 records, and on hosts where the instance lived (or of unknown host) the cache needles
  * from its first arrival there on.
  */
-function pass2TimedNeedles(
+export function pass2TimedNeedles(
   requestIds: readonly string[],
   plan: Pass2Plan,
   cacheNeedles: readonly string[],

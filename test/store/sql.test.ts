@@ -38,6 +38,9 @@ t.test('property: any string round-trips as a literal and as a TabSeparated fiel
   const back = await client.rows<{ i: number; v: string }>(`SELECT i, v FROM ${db}.t ORDER BY i`);
   t.equal(back.length, values.length);
   t.ok(back.every((r) => r.v === values[r.i]), 'every field as written (1 MB of quotes, backslashes, NUL included)');
+  const tsv = await client.tsv(`SELECT i, v FROM ${db}.t ORDER BY i`);
+  t.equal(tsv.length, values.length);
+  t.ok(tsv.every(([i, v]) => v === values[Number(i)]), 'read back as TabSeparated too, every escape undone');
   for (const value of values.slice(0, 60)) {
     const rows = await client.rows<{ v: string }>(`SELECT ${quoteString(value)} AS v`);
     t.equal(rows[0]?.v, value);
