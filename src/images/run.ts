@@ -9,7 +9,7 @@
 import type { Readable } from 'node:stream';
 import type { SourceFile } from '../sources/source.js';
 import type { SourceReport } from '../sources/report.js';
-import { WorkerPool } from '../sources/worker-pool.js';
+import { workerBeside, WorkerPool } from '../sources/worker-pool.js';
 import { zoneSpec } from '../records/index.js';
 import { collectImageScan, type ImageScanJob, type ImageScanResult } from './scan-job.js';
 import { ImageCacheInventory, type CacheRecord } from './inventory.js';
@@ -30,7 +30,7 @@ export interface ScanOptions {
 
 /** The worker entry next to this module: the compiled .js, or the .ts under a TypeScript loader (tests). */
 function defaultWorkerUrl(): URL {
-  return new URL(import.meta.url.endsWith('.ts') ? './scan-worker.ts' : './scan-worker.js', import.meta.url);
+  return workerBeside(import.meta.url, 'scan-worker');
 }
 
 /** Feeds every cache-manager record of the sources to `inventory` (a new one by default) and returns it. */

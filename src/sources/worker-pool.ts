@@ -50,6 +50,14 @@ type PoolReply<R, P> =
   | { type: 'done'; result: R }
   | { type: 'error'; message: string };
 
+/**
+ * A worker entry beside the module at `moduleUrl` (its `import.meta.url`), named without
+ * extension: the compiled .js, or the .ts when the module itself runs as .ts (tests' loader).
+ */
+export function workerBeside(moduleUrl: string, name: string): URL {
+  return new URL(`./${name}${moduleUrl.endsWith('.ts') ? '.ts' : '.js'}`, moduleUrl);
+}
+
 /** Time to search a gzip file over that of a plain file of the same size on disk (measured: 20-30). */
 const GZIP_COST_FACTOR = 25;
 

@@ -27,7 +27,7 @@ import { openSource } from '../sources/read.js';
 import type { SourceFile } from '../sources/source.js';
 import type { SourceReport } from '../sources/report.js';
 import type { ParseOptions } from '../records/index.js';
-import { defaultPoolSize, POOL_MIN_BYTES, WorkerPool } from '../sources/worker-pool.js';
+import { defaultPoolSize, POOL_MIN_BYTES, workerBeside, WorkerPool } from '../sources/worker-pool.js';
 import { zoneSpec } from '../records/index.js';
 import { StoreError, type Settings, type StoreClient } from './client.js';
 import { quoteName, stringList } from './sql.js';
@@ -357,7 +357,7 @@ class Ledger {
 
 /** The ingest worker entry next to this module: the compiled .js, or the .ts under a TypeScript loader (tests). */
 function workerUrl(): URL {
-  return new URL(import.meta.url.endsWith('.ts') ? './ingest-worker.ts' : './ingest-worker.js', import.meta.url);
+  return workerBeside(import.meta.url, 'ingest-worker');
 }
 
 /** The first IDENTITY_BYTES bytes of a source's text (decompressed; fewer when it is shorter). */

@@ -2,7 +2,7 @@
  * The trace's pass 1 on the worker pool (src/sources/worker-pool.ts): its jobs are search jobs
  * (src/trace/search-job.ts), run by search-worker.ts in the workers and in the main thread alike.
  */
-import { WorkerPool } from '../sources/worker-pool.js';
+import { workerBeside, WorkerPool } from '../sources/worker-pool.js';
 import { zoneSpec } from '../records/index.js';
 import { collectSearchJob, type JobResult, type SearchJob } from './search-job.js';
 
@@ -17,7 +17,7 @@ export function wireOfSearchJob(job: SearchJob): WireSearchJob {
 
 /** The worker entry next to this module: the compiled .js, or the .ts under a TypeScript loader (tests). */
 export function defaultWorkerUrl(): URL {
-  return new URL(import.meta.url.endsWith('.ts') ? './search-worker.ts' : './search-worker.js', import.meta.url);
+  return workerBeside(import.meta.url, 'search-worker');
 }
 
 export class SearchPool extends WorkerPool<SearchJob, JobResult> {
