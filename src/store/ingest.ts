@@ -12,8 +12,9 @@
  * is read whole, skipping the lines done, unless its size says it holds nothing new) and its new
  * tail goes on under the name it was first stored under. A source with a head not stored is new,
  * even under a name stored before (a new `x.log` after rotation, or after copytruncate): it is
- * stored under its name, or `<name>@<8 hex digits of its identity>` when another source holds
- * that name already, so that (source, line) names one record.
+ * stored under its name, or `<name>@<generation>` when other sources hold that name already
+ * (rows.ts generationName), so that (source, line) names one record and a name's sources order
+ * by age.
  *
  * Batches go in one after the other, each while the next is being filled; within a batch a
  * source's rows are in file order, and `ids` rows go in before `records` rows: an interrupted
@@ -30,10 +31,10 @@ import type { ParseOptions } from '../records/index.js';
 import { defaultPoolSize, POOL_MIN_BYTES, workerBeside, WorkerPool } from '../sources/worker-pool.js';
 import { zoneSpec } from '../records/index.js';
 import { StoreError, type Settings, type StoreClient } from './client.js';
-import { quoteName, stringList } from './sql.js';
+import { quoteName, quoteString, stringList } from './sql.js';
 import { ID_COLUMNS, RECORD_COLUMNS, type Layout } from './schema.js';
 import { runIngestJob, type IngestJob, type IngestPart, type IngestResult } from './ingest-job.js';
-import type { StoredSource } from './rows.js';
+import { generationName, splitGeneration, type StoredSource } from './rows.js';
 
 /** Bytes of a source's head whose SHA-1 is its identity. */
 export const IDENTITY_BYTES = 4096;
@@ -270,7 +271,7 @@ async function planOf(source: SourceFile, head: Buffer | null, ledger: Ledger, o
   const done = ledger.match(head);
   if (done === null) {
     const identity = identityOf(head);
-    return { kind: 'read', job: { source, stored: storedAs(source, ledger.claimName(source.display, identity), identity), start: null, skipLines: 0, parse, ...part } };
+    return { kind: 'read', job: { source, stored: storedAs(source, ledger.claimName(source.display), identity), start: null, skipLines: 0, parse, ...part } };
   }
   const stored = storedAs(source, done.name, done.identity);
   if (source.gzip || source.size === null) {
@@ -306,7 +307,9 @@ class Ledger {
     const table = `${quoteName(layout.database)}.${quoteName(layout.records)}`;
     const rows = await client.rows<{ identity: string; name: string; end: string; last: string }>(
       `SELECT identity, any(source) AS name, max(end_offset) AS end, max(line + lines - 1) AS last FROM ${table} ` +
-      `WHERE identity != '' AND (identity IN (${stringList(new Set(identities))}) OR NOT startsWith(identity, '${IDENTITY_BYTES}:') OR source IN (${stringList(new Set(names))})) ` +
+      `WHERE identity != '' AND (identity IN (${stringList(new Set(identities))}) OR NOT startsWith(identity, '${IDENTITY_BYTES}:') OR source IN (${stringList(new Set(names))})` +
+      // Every generation of a name: a new source of it takes the next.
+      [...new Set(names)].map((name) => ` OR startsWith(source, ${quoteString(`${name}@`)})`).join('') + ') ' +
       'GROUP BY identity');
     for (const row of rows) ledger.#add({ identity: row.identity, name: row.name, endOffset: Number(row.end), lastLine: Number(row.last) });
     return ledger;
@@ -335,10 +338,14 @@ class Ledger {
     return best;
   }
 
-  /** The name a new source is stored under: its own, or `<name>@<8 hex>` when another source holds it. */
-  claimName(name: string, identity: string): string {
-    let chosen = name;
-    for (let n = 1; this.#names.has(chosen); n++) chosen = `${name}@${identity.split(':')[1]!.slice(0, 8)}${n > 1 ? `-${n}` : ''}`;
+  /** The name a new source is stored under: its own, or its next generation when others hold it. */
+  claimName(name: string): string {
+    let last = 0;
+    for (const taken of this.#names) {
+      const { name: base, generation } = splitGeneration(taken);
+      if (base === name) last = Math.max(last, generation);
+    }
+    const chosen = generationName(name, last + 1);
     this.#names.add(chosen);
     return chosen;
   }

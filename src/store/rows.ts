@@ -15,6 +15,23 @@ import { tsvField } from './sql.js';
 /** The id of records whose lines hold a cache manager's wording. */
 export const CACHE_CUE_ID = '#cache-cue';
 
+/**
+ * A new source stored under a name another source holds (a new `x.log` after rotation) is stored
+ * as `<name>@<generation>`: 2 for the second source of that name, 3 for the third… so that
+ * (source, line) names one record, and the store can order a name's sources by age.
+ */
+export function generationName(name: string, generation: number): string {
+  return generation <= 1 ? name : `${name}@${generation}`;
+}
+
+const GENERATION = /^(.*)@(\d{1,9})$/s;
+
+/** A stored source name's base name and generation (1 without a suffix). */
+export function splitGeneration(stored: string): { name: string; generation: number } {
+  const m = GENERATION.exec(stored);
+  return m === null ? { name: stored, generation: 1 } : { name: m[1]!, generation: Number(m[2]) };
+}
+
 /** Where a record's source stands in the store: its name, host, service, and the ingest's bookkeeping. */
 export interface StoredSource {
   name: string;

@@ -27,7 +27,7 @@ import type { FoundRecord } from '../trace/types.js';
 import type { StoreClient } from './client.js';
 import type { Layout } from './schema.js';
 import { quoteName, quoteString, stringList } from './sql.js';
-import { CACHE_CUE_ID, foundOfRow, type StoredRow } from './rows.js';
+import { CACHE_CUE_ID, foundOfRow, splitGeneration, type StoredRow } from './rows.js';
 
 export interface Hit {
   source: SourceFile;
@@ -239,8 +239,12 @@ export function sourceOrder(names: readonly string[]): Map<string, number> {
 }
 
 function compareDiscovery(a: string, b: string): number {
-  const pa = a.split('/');
-  const pb = b.split('/');
+  // A name's later sources (`x.log@2`, after rotation) follow it, oldest first, as a rotated set's files do.
+  const ga = splitGeneration(a);
+  const gb = splitGeneration(b);
+  if (ga.name === gb.name) return ga.generation - gb.generation;
+  const pa = ga.name.split('/');
+  const pb = gb.name.split('/');
   let i = 0;
   while (i < pa.length - 1 && i < pb.length - 1 && pa[i] === pb[i]) i++;
   const fileA = i === pa.length - 1;

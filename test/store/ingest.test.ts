@@ -18,6 +18,8 @@ import { checkSchema } from '../../src/store/schema.js';
 import { ingestSources } from '../../src/store/ingest.js';
 import { discoverSources } from '../../src/sources/discover.js';
 import { SourceReport } from '../../src/sources/report.js';
+import { generationName, splitGeneration } from '../../src/store/rows.js';
+import { sourceOrder } from '../../src/store/trace.js';
 
 const CLOUD = 'fixtures/cloud';
 const ID = '6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d';
@@ -140,7 +142,7 @@ for (const workers of ['1', '2']) {
     const names = await exactlyOnce(t, url, { A: 350, B: 200 }, 'day 2');
     t.equal(names.length, 2);
     t.ok(names.includes('nova-compute.log'), 'A keeps the name it was first stored under');
-    t.match(names.find((n) => n !== 'nova-compute.log'), /^nova-compute\.log@[0-9a-f]{8}$/, 'B, a new source under a name taken, is told apart');
+    t.equal(names.find((n) => n !== 'nova-compute.log'), 'nova-compute.log@2', 'B, a new source under a name taken, is its second generation');
     // Day 3: .1 gzipped to .2.gz, B (grown) to .1, C new.
     writeFileSync(file('nova-compute.log.2.gz'), gzipSync(readFileSync(file('nova-compute.log.1'))));
     rmSync(file('nova-compute.log.1'));
@@ -149,13 +151,15 @@ for (const workers of ['1', '2']) {
     writeFileSync(file('nova-compute.log'), lines('C', 0, 10));
     const day3 = await ingest(t, logs, url, env);
     t.match(day3, /ingest: 40 records, .* 1 source already stored/, 'B\'s tail and C; the gzip member adds nothing');
-    await exactlyOnce(t, url, { A: 350, B: 230, C: 10 }, 'day 3');
+    const day3names = await exactlyOnce(t, url, { A: 350, B: 230, C: 10 }, 'day 3');
+    t.same([...day3names].sort(), ['nova-compute.log', 'nova-compute.log@2', 'nova-compute.log@3'], 'C, the third source of the name');
     const again = await ingest(t, logs, url, env);
     t.match(again, /ingest: 0 records, .* 3 sources already stored/);
     await exactlyOnce(t, url, { A: 350, B: 230, C: 10 }, 'again');
     // The trace from the store holds every record of the instance once.
     const traced = await runMain([ID, '--store', url, '--json']);
     t.equal(traced.stdout.trimEnd().split('\n').length, 590);
+
   });
 }
 
@@ -235,4 +239,16 @@ t.test('the store failing while worker threads read: its one error, the pool sto
   const layout = { ...found.layout, records: 'gone' };
   await t.rejects(ingestSources(client, layout, sources, { report: new SourceReport(), workers: 2, batchRecords: 1000 }),
     { name: 'StoreError', message: /has no trace tables: run `instance-trace store init` first/ });
+});
+
+t.test('a name\'s later sources order after it by generation, as a rotated set\'s files by age', async (t) => {
+  t.equal(generationName('cp-1/nova-compute.log', 1), 'cp-1/nova-compute.log');
+  t.equal(generationName('cp-1/nova-compute.log', 12), 'cp-1/nova-compute.log@12');
+  t.same(splitGeneration('cp-1/nova-compute.log@12'), { name: 'cp-1/nova-compute.log', generation: 12 });
+  t.same(splitGeneration('cp-1/a@b.log'), { name: 'cp-1/a@b.log', generation: 1 });
+  const names = ['cp-1/nova-compute.log@10', 'cp-2/nova-compute.log', 'cp-1/nova-compute.log@2', 'cp-1/nova-compute.log', 'cp-1/nova-compute.log.1', 'cp-1/nova-api.log'];
+  const order = sourceOrder(names);
+  t.same([...names].sort((a, b) => order.get(a)! - order.get(b)!), [
+    'cp-1/nova-api.log', 'cp-1/nova-compute.log.1', 'cp-1/nova-compute.log', 'cp-1/nova-compute.log@2', 'cp-1/nova-compute.log@10', 'cp-2/nova-compute.log',
+  ]);
 });
