@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import type { SourceFile } from '../sources/source.js';
 import type { SourceReport } from '../sources/report.js';
 import { workerBeside, WorkerPool } from '../sources/worker-pool.js';
-import { zoneSpec } from '../records/index.js';
+import { withPlainZone } from '../records/index.js';
 import { collectImageScan, type ImageScanJob, type ImageScanResult } from './scan-job.js';
 import { ImageCacheInventory, type CacheRecord } from './inventory.js';
 
@@ -67,7 +67,7 @@ export async function scanImageCache(sources: readonly SourceFile[], opts: ScanO
   // The main thread scans nothing: feeding the inventory is its share.
   const pool = new WorkerPool<ImageScanJob, ImageScanResult, CacheRecord[]>(size, opts.workerUrl ?? defaultWorkerUrl(),
     (job, onProgress, onPart) => collectImageScan(job, { onProgress, onPart }),
-    { toWire: (job) => ({ ...job, parse: { ...job.parse, tz: zoneSpec(job.parse.tz) } }), noun: 'image scan', mainThreadRuns: false });
+    { toWire: withPlainZone, noun: 'image scan', mainThreadRuns: false });
   // A part of the source being fed goes in at once; a later source's part waits for its turn,
   // unacknowledged, so its worker stops after PARTS_AHEAD of them: memory stays bounded.
   let current: SourceFile | null = null;

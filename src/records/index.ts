@@ -24,7 +24,7 @@ export type { CacheWording, BaseFileName } from './cache-wording.js';
 export { findUuids, findRequestIds, isUuid, normaliseId } from './ids.js';
 export {
   UTC, TimeSpecError, parseTimeZone, parseDuration, parseOffsetSpec, parseOffsetSpecs, parseIsoTime,
-  FileClock, fileClock, zoneSpec,
+  FileClock, fileClock, withPlainZone,
 } from './time.js';
 export type { TimeZone, HostOffset, WallTransition } from './time.js';
 export { LEVEL_WORDS, PINO_LEVEL_NUMBERS, levelFromWord, levelFromPinoNumber } from './levels.js';

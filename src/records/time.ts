@@ -135,9 +135,13 @@ export class FileClock implements TimeZone {
   }
 }
 
-/** A zone as plain data, for a worker thread (a TimeZone's conversion function cannot be cloned): its spec or name. */
-export function zoneSpec(tz: string | TimeZone | undefined): string | undefined {
-  return typeof tz === 'object' ? tz.name : tz;
+/**
+ * A job with its zone as plain data, for a worker thread (a TimeZone's conversion function cannot
+ * be cloned): its spec or name, which fileClock reads again on the other side.
+ */
+export function withPlainZone<T extends { parse: { tz?: string | TimeZone } }>(job: T): T {
+  const { tz } = job.parse;
+  return typeof tz === 'object' ? { ...job, parse: { ...job.parse, tz: tz.name } } : job;
 }
 
 /**

@@ -13,7 +13,7 @@ import type { Readable } from 'node:stream';
 import { searchSource } from '../sources/search.js';
 import { sourceCounts, type SourceCounts } from '../sources/report.js';
 import type { LineBlock, SourceFile, SourceWarning } from '../sources/source.js';
-import { fileClock, isRecordStart, parseTimeZone, type ParseOptions, type TimeZone } from '../records/index.js';
+import { fileClock, isRecordStart, type ParseOptions } from '../records/index.js';
 import { foundInBlock } from '../trace/search-job.js';
 import { idRows, recordRow, type StoredSource } from './rows.js';
 
@@ -60,7 +60,7 @@ export interface IngestJob {
   start: { offset: number; line: number } | null;
   /** Records whose first line is at most this are stored already (a gzip source, read whole again). */
   skipLines: number;
-  parse: Pick<ParseOptions, 'offsets'> & { tz?: TimeZone | string };
+  parse: Pick<ParseOptions, 'offsets' | 'tz'>;
   /** A part is handed on when it holds this many records … */
   partRecords: number;
   /** … or this many bytes of rows; a stream's after every read. */
@@ -96,8 +96,7 @@ export interface IngestHooks {
 export async function runIngestJob(job: IngestJob, hooks: IngestHooks): Promise<IngestResult> {
   const { source, stored, start, skipLines } = job;
   const stream = source.path === '-';
-  const tz = typeof job.parse.tz === 'string' ? parseTimeZone(job.parse.tz) : job.parse.tz;
-  const clock = fileClock(tz, (message) => hooks.onWarning({ kind: 'ambiguous-time', file: source.display, message }));
+  const clock = fileClock(job.parse.tz, (message) => hooks.onWarning({ kind: 'ambiguous-time', file: source.display, message }));
   const parse: ParseOptions = { offsets: job.parse.offsets, tz: clock };
   // Room for a part and one more read's rows (a read of 1 MiB of logs makes up to a few MiB of rows): no growing.
   const ids = new RowBytes(job.partBytes);

@@ -29,7 +29,7 @@ import type { SourceFile } from '../sources/source.js';
 import type { SourceReport } from '../sources/report.js';
 import type { ParseOptions } from '../records/index.js';
 import { defaultPoolSize, POOL_MIN_BYTES, workerBeside, WorkerPool } from '../sources/worker-pool.js';
-import { zoneSpec } from '../records/index.js';
+import { withPlainZone } from '../records/index.js';
 import { StoreError, type Settings, type StoreClient } from './client.js';
 import { quoteName, quoteString, stringList } from './sql.js';
 import { ID_COLUMNS, RECORD_COLUMNS, type Layout } from './schema.js';
@@ -185,8 +185,7 @@ export async function ingestSources(client: StoreClient, layout: Layout, sources
     },
   }), {
     noun: 'ingest',
-    // A job's zone travels by name (its conversion function cannot be cloned).
-    toWire: (job) => ({ ...job, parse: { ...job.parse, tz: zoneSpec(job.parse.tz) } }),
+    toWire: withPlainZone,
     // A part's rows are megabytes of short-lived strings: a small young generation collects all the time.
     youngGenerationMb: WORKER_YOUNG_MB,
   });

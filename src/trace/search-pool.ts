@@ -3,17 +3,10 @@
  * (src/trace/search-job.ts), run by search-worker.ts in the workers and in the main thread alike.
  */
 import { workerBeside, WorkerPool } from '../sources/worker-pool.js';
-import { zoneSpec } from '../records/index.js';
+import { withPlainZone } from '../records/index.js';
 import { collectSearchJob, type JobResult, type SearchJob } from './search-job.js';
 
 export { defaultPoolSize, MAX_POOL_SIZE, POOL_MIN_BYTES } from '../sources/worker-pool.js';
-
-/** A search job as posted to a worker: its zone by name (a TimeZone's conversion function cannot be cloned). */
-export type WireSearchJob = Omit<SearchJob, 'parse'> & { parse: Omit<SearchJob['parse'], 'tz'> & { tz?: string } };
-
-export function wireOfSearchJob(job: SearchJob): WireSearchJob {
-  return { ...job, parse: { ...job.parse, tz: zoneSpec(job.parse.tz) } };
-}
 
 /** The worker entry next to this module: the compiled .js, or the .ts under a TypeScript loader (tests). */
 export function defaultWorkerUrl(): URL {
@@ -22,6 +15,6 @@ export function defaultWorkerUrl(): URL {
 
 export class SearchPool extends WorkerPool<SearchJob, JobResult> {
   constructor(size: number, workerUrl: URL = defaultWorkerUrl()) {
-    super(size, workerUrl, collectSearchJob, { toWire: wireOfSearchJob, noun: 'search' });
+    super(size, workerUrl, collectSearchJob, { toWire: withPlainZone, noun: 'search' });
   }
 }

@@ -1,6 +1,6 @@
 import t from 'tap';
 import {
-  TimeSpecError, UTC, parseDuration, parseIsoTime, parseOffsetSpec, parseOffsetSpecs, parseTimeZone,
+  TimeSpecError, UTC, parseDuration, parseIsoTime, parseOffsetSpec, parseOffsetSpecs, parseTimeZone, withPlainZone,
 } from '../../src/records/time.js';
 
 const wall = Date.UTC(2026, 2, 2, 9, 0, 9, 123);
@@ -55,4 +55,15 @@ t.test('ISO timestamps', async (t) => {
   t.equal(parseIsoTime('2026-13-02T09:00:09Z'), null, 'month out of range');
   t.equal(parseIsoTime('yesterday'), null);
   t.equal(UTC.toEpoch(wall), wall);
+});
+
+t.test('withPlainZone: a parsed zone by name, a spec or no zone as it is', async (t) => {
+  const job = { source: 'x', parse: { tz: parseTimeZone('Europe/Berlin'), oslo: undefined } };
+  const plain = withPlainZone(job);
+  t.same(plain, { source: 'x', parse: { tz: 'Europe/Berlin', oslo: undefined } });
+  t.equal(structuredClone(plain).parse.tz, 'Europe/Berlin', 'clonable');
+  t.equal(job.parse.tz.name, 'Europe/Berlin', 'the job itself untouched');
+  const spec = { parse: { tz: '+02:00' } };
+  t.equal(withPlainZone(spec), spec);
+  t.equal(withPlainZone({ parse: {} as { tz?: string } }).parse.tz, undefined);
 });

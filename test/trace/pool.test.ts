@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runTrace, type RunOptions } from '../../src/trace/run.js';
+import { parseTimeZone } from '../../src/records/index.js';
 import { writeRotatedCloud } from './fixture/build.js';
 import { SearchPool } from '../../src/trace/search-pool.js';
 import type { SearchJob } from '../../src/trace/search-job.js';
@@ -110,6 +111,11 @@ t.test('on many rotated files the pool finds what the main thread alone finds, i
   const whole = await trace(root, { workers: 0, requestWindowMs: Infinity });
   t.same((await trace(root, { workers: 2, requestWindowMs: Infinity })).result, whole.result, 'whole files');
   t.same((await trace(root, { workers: 2, requests: false })).result, (await trace(root, { workers: 0, requests: false })).result, '--no-requests');
+  // A parsed zone goes to a worker by name, and is read again there.
+  const berlin = { tz: parseTimeZone('Europe/Berlin') };
+  const zoned = await trace(root, { workers: 0, parse: berlin });
+  t.not(zoned.result.records[0]!.record.time, alone.result.records[0]!.record.time, 'the zone moves the times');
+  t.same((await trace(root, { workers: 2, parse: berlin })).result, zoned.result, 'the same zone on the workers');
 });
 
 t.test('the shipped fixtures and the loghub corpus trace the same with the pool', async (t) => {
