@@ -78,15 +78,19 @@ export async function traceStore(client: StoreClient, layout: Layout, opts: Stor
   const inPass2Order = (sources: SourceFile[]): SourceFile[] => pass2Order(sources, plan);
 
   if (plan.requestIds.length > 0) {
-    await noteRequestSizes(find, trace, plan.requestIds);
     // For each candidate request, one of its records tagged with another instance, when there is
     // one: it shows the request shared (a periodic task's), as the file trace learns from the
-    // first such record it meets, so that its other records are not fetched.
+    // first such record it meets, so that its other records are not fetched. Asked at the same
+    // time as the requests' sizes (one round trip, not two), of the requests live before them;
+    // only those still live after them are fed, as if asked after.
     const ids = live(plan.requestIds);
-    if (ids.length > 0) {
-      feed(await find.records(`request_id IN (${stringList(ids)}) AND instance_id != '' AND lower(instance_id) != ${quoteString(opts.instanceId)} ` +
-        `AND ${find.named(ids)} AND ${timeCondition(ids.map((id) => requestTimes.span(id)), margin)}`, 'LIMIT 1 BY request_id'), inPass2Order, pass2Needles);
-    }
+    const [probe] = await Promise.all([
+      ids.length === 0 ? [] : find.records(`request_id IN (${stringList(ids)}) AND instance_id != '' AND lower(instance_id) != ${quoteString(opts.instanceId)} ` +
+        `AND ${find.named(ids)} AND ${timeCondition(ids.map((id) => requestTimes.span(id)), margin)}`, 'LIMIT 1 BY request_id'),
+      noteRequestSizes(find, trace, plan.requestIds),
+    ]);
+    const still = new Set(live(ids));
+    feed(probe.filter((hit) => still.has(hit.found.record.requestId ?? '')), inPass2Order, pass2Needles);
   }
   // Then the live requests' records anywhere, and the cache needles' on the hosts it lived on
   // (or of unknown host), as pass2TimedNeedles gives them to each source.
