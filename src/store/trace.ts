@@ -91,10 +91,11 @@ export async function traceStore(client: StoreClient, layout: Layout, opts: Stor
     // first such record it meets, so that its other records are not fetched. Asked at the same
     // time as the requests' sizes (one round trip, not two), of the requests live before them;
     // only those still live after them are fed, as if asked after.
+    // The sizes' test is repeated inside the probe's lookup, so that it reads no shared request's records.
     const ids = live(plan.requestIds);
     const [probe] = await Promise.all([
       ids.length === 0 ? [] : find.records(`request_id IN (${stringList(ids)}) AND instance_id != '' AND lower(instance_id) != ${quoteString(opts.instanceId)} ` +
-        `AND ${find.named(ids)} AND ${timeCondition(ids.map((id) => requestTimes.span(id)), margin)}`, 'LIMIT 1 BY request_id'),
+        `AND ${find.named(ids, undefined, MAX_OWN_REQUEST_RECORDS)} AND ${timeCondition(ids.map((id) => requestTimes.span(id)), margin)}`, 'LIMIT 1 BY request_id'),
       noteRequestSizes(find, trace, plan.requestIds),
     ]);
     const still = new Set(live(ids));
@@ -179,9 +180,12 @@ class Finder {
    * A condition on records: they carry or name one of `ids` (looked up in each shard's own id
    * table), in a source of one of `hosts` or of unknown host when given.
    */
-  named(ids: readonly string[], hosts?: Iterable<string>): string {
+  named(ids: readonly string[], hosts?: Iterable<string>, maxCarried?: number): string {
     const where = hosts === undefined ? '' : ` AND (source_host_known = 0 OR source_host IN (${stringList(hosts)}))`;
-    return `(source, cluster, line) IN (SELECT source, cluster, line FROM ${this.db}.${quoteName(this.layout.localIds)} WHERE id IN (${stringList(ids)})${where})`;
+    const local = `${this.db}.${quoteName(this.layout.localIds)}`;
+    // Only the ids carried as their own request id by at most maxCarried records (on a cluster, on each shard).
+    const small = maxCarried === undefined ? stringList(ids) : `SELECT id FROM ${local} WHERE id IN (${stringList(ids)}) GROUP BY id HAVING sum(carried) <= ${maxCarried}`;
+    return `(source, cluster, line) IN (SELECT source, cluster, line FROM ${local} WHERE id IN (${small})${where})`;
   }
 
   byIds(ids: readonly string[]): Promise<Hit[]> {
