@@ -5,10 +5,9 @@
  * `#cache-cue` when its lines hold a cache manager's wording (pass 2's needles when the image is
  * unknown).
  */
-import type { LogRecord } from '../records/record.js';
 import { scanIds } from '../records/ids.js';
 import { baseFileStem } from '../trace/cache.js';
-import { hasCacheCue } from '../records/index.js';
+import { assembleBlock, hasCacheCue } from '../records/index.js';
 import type { FoundRecord } from '../trace/types.js';
 import { tsvField } from './sql.js';
 
@@ -139,17 +138,8 @@ export function recordRow(found: FoundRecord, source: StoredSource, endOffset: n
   return `${tsvField(r.source.file)}\t${r.source.line}\t${r.source.lines}\t${endOffset}\t${tsvField(source.identity)}\t` +
     `${tsvField(source.host ?? '')}\t${source.host === null ? 0 : 1}\t${tsvField(source.service ?? '')}\t` +
     `${tsvField(r.host ?? '')}\t${tsvField(r.service ?? '')}\t${seconds}\t${Math.floor(ms)}\t${time === null ? 0 : 1}\t` +
-    `${tsvField(r.level ?? '')}\t${tsvField(r.requestId ?? '')}\t${tsvField(r.instanceId ?? '')}\t${tsvField(found.text)}\t${jsonField(r)}\t` +
+    `${tsvField(r.level ?? '')}\t${tsvField(r.requestId ?? '')}\t${tsvField(r.instanceId ?? '')}\t${tsvField(found.text)}\t` +
     `${tsvField(clusterOf(found))}\n`;
-}
-
-/**
- * A record's JSON as a TabSeparated field. JSON.stringify writes every control character as an
- * escape, so of the bytes TabSeparated reads specially only the backslash can be in it.
- */
-function jsonField(record: LogRecord): string {
-  const json = JSON.stringify(record);
-  return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
 }
 
 /** The `ids` rows of a record (of a source of unknown host when none is given). */
@@ -163,7 +153,7 @@ export function idRows(found: FoundRecord, source?: Pick<StoredSource, 'host'>):
   return out;
 }
 
-/** A stored row read back: the record as the trace found it, and where its source stands. */
+/** A stored row read back: its record's place, lines and time, and where its source stands. */
 export interface StoredRow {
   source: string;
   line: string | number;
@@ -171,9 +161,29 @@ export interface StoredRow {
   source_host_known: string | number;
   source_service: string;
   text: string;
-  record: string;
+  /** Epoch seconds of its time (toUInt32), its milliseconds, and whether it has one. */
+  time: string | number;
+  ms: string | number;
+  has_time: string | number;
 }
 
+/**
+ * The record of a stored row, as the file trace finds it: its lines parsed again by the records
+ * layer, alone, as the scanning engine frames and parses each record (so the store keeps no copy
+ * of the parsed record), from a source of the row's name, host and service. Its time is the one
+ * stored, read at ingest with the ingest's zone and offsets (kept to the sub-millisecond the
+ * parse gives; the parse's own when the stored one was clamped to the column's range).
+ */
 export function foundOfRow(row: StoredRow): FoundRecord {
-  return { record: JSON.parse(row.record) as LogRecord, text: row.text };
+  const known = Number(row.source_host_known) === 1;
+  const source = { path: row.source, display: row.source, host: known ? row.source_host : null, service: row.source_service === '' ? null : row.source_service, gzip: false, size: null };
+  const record = assembleBlock({ source, firstLine: Number(row.line), lines: row.text.split('\n') })[0]!;
+  if (Number(row.has_time) === 0) record.time = null;
+  else {
+    const seconds = Number(row.time);
+    const parsed = record.time;
+    const fraction = parsed === null ? 0 : parsed - Math.floor(parsed);
+    if (parsed === null || (seconds > 0 && seconds < MAX_SECONDS)) record.time = seconds * 1000 + Number(row.ms) + fraction;
+  }
+  return { record, text: row.text };
 }
