@@ -5,7 +5,7 @@
  */
 import t from 'tap';
 import { foundInBlock } from '../../src/trace/search-job.js';
-import { clusterOf, idRows, recordRow, CACHE_CUE_ID } from '../../src/store/rows.js';
+import { clusterOf, RowWriter, CACHE_CUE_ID } from '../../src/store/rows.js';
 import type { SourceFile } from '../../src/sources/source.js';
 
 const SOURCE: SourceFile = { path: 'cp-1/nova-compute.log', display: 'cp-1/nova-compute.log', host: 'cp-1', service: 'nova-compute', gzip: false, size: null };
@@ -24,12 +24,20 @@ t.test('cluster: tagged, one UUID named, a cache cue, or none', async (t) => {
 
 t.test('the rows carry the cluster; carried marks the own request id', async (t) => {
   const f = found(`2026-03-01 10:00:00.000 7 INFO nova.compute.manager [${REQ} - - - - -] [instance: ${X}] Took 5.00 seconds to spawn the instance on the hypervisor (caller req-00000000-0000-4000-8000-000000000001)`);
-  const ids = idRows(f, { host: 'cp-1' }).trimEnd().split('\n').map((l) => l.split('\t'));
+  const rows = (source: ConstructorParameters<typeof RowWriter>[0]): { ids: string; record: string } => {
+    const ids = { text: '', write(s: string) { this.text += s; } };
+    const record = { text: '', write(s: string) { this.text += s; } };
+    new RowWriter(source).write(f, 100, ids, record);
+    return { ids: ids.text, record: record.text };
+  };
+  const writer = rows({ name: SOURCE.display, host: 'cp-1', service: 'nova-compute', identity: 'abc' });
+  const ids = writer.ids.trimEnd().split('\n').map((l) => l.split('\t'));
   t.same(ids.find((r) => r[0] === REQ), [REQ, 'cp-1/nova-compute.log', '7', X, '1', 'cp-1', '1']);
   t.same(ids.find((r) => r[0] === 'req-00000000-0000-4000-8000-000000000001'), ['req-00000000-0000-4000-8000-000000000001', 'cp-1/nova-compute.log', '7', X, '0', 'cp-1', '1'], 'an id only named');
   t.same(ids.find((r) => r[0] === X), [X, 'cp-1/nova-compute.log', '7', X, '0', 'cp-1', '1']);
-  t.same(idRows(f).trimEnd().split('\n')[0]!.split('\t').slice(-2), ['', '0'], 'a source of unknown host');
-  t.equal(recordRow(f, { name: SOURCE.display, host: 'cp-1', service: 'nova-compute', identity: 'abc' }, 100).trimEnd().split('\t').at(-1), X);
+  t.equal(writer.record.trimEnd().split('\t').at(-1), X);
+  const unknown = rows({ name: SOURCE.display, host: null, service: null });
+  t.same(unknown.ids.trimEnd().split('\n')[0]!.split('\t').slice(-2), ['', '0'], 'a source of unknown host');
 });
 
 t.test('the coarse time test of a lookup: whole seconds, widened by the window and the tolerance; unbounded: none', async (t) => {
