@@ -42,8 +42,8 @@ export const ID_COLUMNS: ReadonlyArray<readonly [string, string]> = [
 /**
  * Rows of `records` a granule: small, because a trace reads records one here and one there, and
  * ClickHouse reads (and decompresses) a whole granule of every column asked for each. 1,024 rows
- * of `text` and of the parsed record as JSON (stored then; about 1 MiB) for each record found made the trace's reads a thousand
- * times its records' bytes.
+ * of `text` and of the parsed record as JSON (stored then; about 1 MiB) for each record found
+ * made the trace's reads a thousand times its records' bytes.
  */
 export const RECORDS_GRANULARITY = 128;
 

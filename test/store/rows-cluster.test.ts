@@ -52,3 +52,24 @@ t.test('the coarse time test of a lookup: whole seconds, widened by the window a
   t.equal(timeCondition([{ first: at, last: Infinity }], 0), `(has_time = 0 OR (toUInt32(time) >= ${Math.floor((at - 61_000) / 1000)}))`, 'from an arrival on');
   t.equal(timeCondition([{ first: -5_000_000, last: 1000 }], 0), `(has_time = 0 OR (toUInt32(time) <= ${Math.ceil(62_000 / 1000)}))`, 'before 1970: an upper bound alone');
 });
+
+t.test('hostile names and ids: every field escaped, the rows read back whole', async (t) => {
+  const { parseTsv } = await import('../../src/store/sql.js');
+  const { ID_COLUMNS, RECORD_COLUMNS } = await import('../../src/store/schema.js');
+  const bad = 'a\tb\\c\nd\re\0f';
+  const source: SourceFile = { path: 'x', display: `dir\t/x\\.log`, host: `cp\t1`, service: `nova\\compute`, gzip: false, size: null };
+  const line = JSON.stringify({ level: 30, time: 1772442006020, msg: `hostile ${X}`, request_id: `req-${bad}`, global_request_id: `g\\${bad}`, instance_uuid: X });
+  const f = foundInBlock({ source, firstLine: 3, lines: [line] }, {})[0]!;
+  t.ok(f.record.requestId?.includes('\t'), 'the parsed request id holds a tab');
+  const ids = { text: '', write(s: string) { this.text += s; } };
+  const record = { text: '', write(s: string) { this.text += s; } };
+  new RowWriter({ name: source.display, host: source.host, service: source.service, identity: `4:${bad}` }).write(f, 9, ids, record);
+  const idRows = parseTsv(ids.text);
+  t.ok(idRows.every((r) => r.length === ID_COLUMNS.length), 'each ids row has its columns');
+  t.same(idRows.map((r) => r[0]).sort(), [X, f.record.requestId!.toLowerCase(), f.record.globalRequestId!.toLowerCase()].sort());
+  t.same(idRows[0]!.slice(1), [source.display, '3', X, idRows[0]![0] === f.record.requestId!.toLowerCase() ? '1' : '0', 'cp\t1', '1']);
+  const [row] = parseTsv(record.text);
+  t.equal(row!.length, RECORD_COLUMNS.length);
+  const named = Object.fromEntries(RECORD_COLUMNS.map(([n], i) => [n, row![i]]));
+  t.same([named.source, named.identity, named.source_host, named.source_service, named.request_id, named.text], [source.display, `4:${bad}`, 'cp\t1', 'nova\\compute', f.record.requestId, line]);
+});
