@@ -271,6 +271,8 @@ async function benchTrace(corpora, opts, method, rows, facts) {
 const IMAGES_LABEL = {
   'grep _base/': '`grep -F -r _base/`', images: '`instance-trace images`',
   'grep+zcat _base/': '`grep -F -r _base/` + `zcat *.gz | grep -F _base/`',
+  'floor 1': 'floor: read, inflate, find the cues (bench/images-floor.js), 1 thread',
+  'floor 2': 'floor: the same on 2 threads',
 };
 
 async function benchImages(corpora, opts, method, rows) {
@@ -284,6 +286,9 @@ async function benchImages(corpora, opts, method, rows) {
       { name: 'grep _base/', argv: ['grep', '-F', '-r', '_base/', ...dirs], outFile: out('grep') },
       { name: 'images', argv: [process.execPath, BIN, 'images', ...dirs], outFile: out('images'), env: { NO_COLOR: '1' } },
       { name: 'grep+zcat _base/', argv: ['sh', '-c', `grep -F -r --exclude='*.gz' _base/ "$@"; find "$@" -name '*.gz' -exec zcat {} + | grep -F _base/`, 'sh', ...dirs], outFile: out('grepz') },
+      // What reading and searching alone cost in Node, before any record is framed or parsed.
+      { name: 'floor 1', argv: [process.execPath, join(ROOT, 'bench', 'images-floor.js'), ...dirs], outFile: out('floor1') },
+      { name: 'floor 2', argv: [process.execPath, join(ROOT, 'bench', 'images-floor.js'), '--threads', '2', ...dirs], outFile: out('floor2') },
     ];
     note(`images ${label}: ${cases.map((c) => c.name).join(', ')} × ${opts.runs} …`);
     const r = await compare(cases, opts.runs, method);

@@ -24,7 +24,7 @@
  * and `ids` are Distributed tables over them on each shard, sharded by source, so a record and
  * its ids are on one shard and a source's bookkeeping is on one shard.
  */
-import { quoteName, quoteString } from './sql.js';
+import { quoteName, quoteString, stringList } from './sql.js';
 import { StoreError, type StoreClient } from './client.js';
 
 export const RECORD_COLUMNS: ReadonlyArray<readonly [string, string]> = [
@@ -100,33 +100,59 @@ async function databaseExists(client: StoreClient): Promise<boolean> {
   return Number(rows[0]?.n ?? 0) > 0;
 }
 
-/**
- * The store's layout, checked: its tables hold the columns this version writes (another schema
- * is one clear error), single-server or Distributed. Null when the tables are not there yet.
- */
-export async function readLayout(client: StoreClient): Promise<Layout | null> {
-  const database = client.url.database;
-  if (!(await databaseExists(client))) throw new StoreError(`the store at ${client.url.display} has no database ${database}: run \`instance-trace store init\` first`, 'no-database');
-  const tables = await client.rows<{ name: string; engine: string }>(
-    `SELECT name, engine FROM system.tables WHERE database = ${quoteString(database)} AND name IN ('records', 'ids', 'records_local', 'ids_local')`);
-  const engine = new Map(tables.map((t) => [t.name, t.engine]));
-  if (!engine.has('records') || !engine.has('ids')) return null;
-  const distributed = engine.get('records') === 'Distributed';
+/** The trace tables a store may hold: single-server (`records`, `ids`) or a cluster's local ones beside them. */
+const TABLES = ['records', 'ids', 'records_local', 'ids_local'];
+
+/** The store's tables and their columns in order, in one round trip (two queries at once); null when the database is not there. */
+async function readTables(client: StoreClient): Promise<Map<string, { engine: string; columns: string }> | null> {
+  const database = quoteString(client.url.database);
+  const tables = stringList(TABLES);
+  const [engines, columns] = await Promise.all([
+    client.rows<{ name: string; engine: string }>(`SELECT name, engine FROM system.tables WHERE database = ${database} AND name IN (${tables})`),
+    client.rows<{ table: string; name: string; type: string }>(`SELECT table, name, type FROM system.columns WHERE database = ${database} AND table IN (${tables})`),
+  ]);
+  // No table: tell a missing database from an empty one (a third query, only then).
+  if (engines.length === 0 && !(await databaseExists(client))) return null;
+  const found = new Map(engines.map((t) => [t.name, { engine: t.engine, columns: [] as string[] }]));
+  // system.columns lists a table's columns in their order.
+  for (const c of columns) found.get(c.table)?.columns.push(`${c.name} ${c.type}`);
+  return new Map([...found].map(([name, t]) => [name, { engine: t.engine, columns: t.columns.join(', ') }]));
+}
+
+function layoutOf(database: string, tables: ReadonlyMap<string, unknown>, distributed: boolean): Layout | null {
+  if (!tables.has('records') || !tables.has('ids')) return null;
   return { database, records: 'records', ids: 'ids', localIds: distributed ? 'ids_local' : 'ids', distributed };
 }
 
-/** Throws a StoreError naming the first table whose columns are not the ones this version writes. */
+function noDatabase(client: StoreClient): StoreError {
+  return new StoreError(`the store at ${client.url.display} has no database ${client.url.database}: run \`instance-trace store init\` first`, 'no-database');
+}
+
+/**
+ * The store's layout: single-server or Distributed. Null when the tables are not there yet;
+ * throws when the database is not.
+ */
+export async function readLayout(client: StoreClient): Promise<Layout | null> {
+  const tables = await readTables(client);
+  if (tables === null) throw noDatabase(client);
+  return layoutOf(client.url.database, tables, tables.get('records')?.engine === 'Distributed');
+}
+
+/**
+ * The store's layout, checked in one round trip: its tables hold the columns this version writes
+ * (another schema is one clear error naming the first table that differs).
+ */
 export async function checkSchema(client: StoreClient): Promise<Layout> {
-  const layout = await readLayout(client);
+  const tables = await readTables(client);
+  if (tables === null) throw noDatabase(client);
+  const distributed = tables.get('records')?.engine === 'Distributed';
+  const layout = layoutOf(client.url.database, tables, distributed);
   if (layout === null) throw new StoreError(`the store at ${client.url.display} has no trace tables: run \`instance-trace store init\` first`, 'no-table');
   const expected: Array<[string, ReadonlyArray<readonly [string, string]>]> = [['records', RECORD_COLUMNS], ['ids', ID_COLUMNS]];
-  if (layout.distributed) expected.push(['records_local', RECORD_COLUMNS], ['ids_local', ID_COLUMNS]);
+  if (distributed) expected.push(['records_local', RECORD_COLUMNS], ['ids_local', ID_COLUMNS]);
   for (const [table, columns] of expected) {
-    const have = await client.rows<{ name: string; type: string }>(
-      `SELECT name, type FROM system.columns WHERE database = ${quoteString(layout.database)} AND table = ${quoteString(table)}`);
-    const got = have.map((c) => `${c.name} ${c.type}`).join(', ');
     const want = columns.map(([n, t]) => `${n} ${t}`).join(', ');
-    if (got !== want) {
+    if (tables.get(table)?.columns !== want) {
       throw new StoreError(`the store at ${client.url.display} has a table ${layout.database}.${table} of another schema (not made by instance-trace store init, or by another version)`, 'schema');
     }
   }

@@ -57,36 +57,48 @@ export async function traceStore(client: StoreClient, layout: Layout, opts: Stor
   const cacheNeedles = plan.imageNeedles.length > 0 ? plan.imageNeedles : CACHE_CUES;
   // Times of pass 2's findings place pass 3's windows (pass 2's own stay those of pass 1).
   const laterTimes = new RequestTimes();
-  const feed = (hits: Hit[], sourceOrder: (sources: SourceFile[]) => SourceFile[], needles: (source: SourceFile) => TimedNeedle[]): void => {
+  // A record is fed when it still holds a needle that matters for its source: a live request id
+  // (checked record by record: a record fed can show a request shared) in its window, or a cache
+  // needle from the instance's arrival on the host. Each source's needles and windows are worked
+  // out once, of every candidate request; liveness is what changes from record to record.
+  const feed = (hits: Hit[], sourceOrder: (sources: SourceFile[]) => SourceFile[], needles: (source: SourceFile) => TimedNeedle[], requests: readonly string[]): void => {
     const bySource = new Map<SourceFile, Hit[]>();
     for (const hit of find.unfed(hits)) {
       const list = bySource.get(hit.source);
       if (list === undefined) bySource.set(hit.source, [hit]);
       else list.push(hit);
     }
+    const isRequest = new Set(requests);
     for (const source of sourceOrder([...bySource.keys()])) {
+      const timed = needles(source);
       for (const { found } of bySource.get(source)!) {
         const time = found.record.time;
-        const matters = needles(source).some((n) => found.text.includes(n.needle) && (time === null || (time >= n.from - ORDER_TOLERANCE_MS && time <= n.to + ORDER_TOLERANCE_MS)));
+        const liveNow = trace.liveRequestIds();
+        const matters = timed.some((n) => (!isRequest.has(n.needle) || liveNow.has(n.needle)) && found.text.includes(n.needle) &&
+          (time === null || (time >= n.from - ORDER_TOLERANCE_MS && time <= n.to + ORDER_TOLERANCE_MS)));
         if (!matters) continue;
         laterTimes.note(found.record);
         trace.addPass2(found);
       }
     }
   };
-  const pass2Needles = (source: SourceFile): TimedNeedle[] => pass2TimedNeedles(live(plan.requestIds), plan, cacheNeedles, source, requestTimes, margin);
+  const pass2Needles = (source: SourceFile): TimedNeedle[] => pass2TimedNeedles(plan.requestIds, plan, cacheNeedles, source, requestTimes, margin);
   const inPass2Order = (sources: SourceFile[]): SourceFile[] => pass2Order(sources, plan);
 
   if (plan.requestIds.length > 0) {
-    await noteRequestSizes(find, trace, plan.requestIds);
     // For each candidate request, one of its records tagged with another instance, when there is
     // one: it shows the request shared (a periodic task's), as the file trace learns from the
-    // first such record it meets, so that its other records are not fetched.
+    // first such record it meets, so that its other records are not fetched. Asked at the same
+    // time as the requests' sizes (one round trip, not two), of the requests live before them;
+    // only those still live after them are fed, as if asked after.
     const ids = live(plan.requestIds);
-    if (ids.length > 0) {
-      feed(await find.records(`request_id IN (${stringList(ids)}) AND instance_id != '' AND lower(instance_id) != ${quoteString(opts.instanceId)} ` +
-        `AND ${find.named(ids)} AND ${timeCondition(ids.map((id) => requestTimes.span(id)), margin)}`, 'LIMIT 1 BY request_id'), inPass2Order, pass2Needles);
-    }
+    const [probe] = await Promise.all([
+      ids.length === 0 ? [] : find.records(`request_id IN (${stringList(ids)}) AND instance_id != '' AND lower(instance_id) != ${quoteString(opts.instanceId)} ` +
+        `AND ${find.named(ids)} AND ${timeCondition(ids.map((id) => requestTimes.span(id)), margin)}`, 'LIMIT 1 BY request_id'),
+      noteRequestSizes(find, trace, plan.requestIds),
+    ]);
+    const still = new Set(live(ids));
+    feed(probe.filter((hit) => still.has(hit.found.record.requestId ?? '')), inPass2Order, pass2Needles, plan.requestIds);
   }
   // Then the live requests' records anywhere, and the cache needles' on the hosts it lived on
   // (or of unknown host), as pass2TimedNeedles gives them to each source.
@@ -100,7 +112,7 @@ export async function traceStore(client: StoreClient, layout: Layout, opts: Stor
     where.push(`(${find.named(plan.imageNeedles.length > 0 ? plan.imageNeedles : [CACHE_CUE_ID], plan.cacheHosts.keys())} AND (${hosts.join(' OR ')}))`);
   }
   // One query each (at once): ClickHouse answers two lookups faster than their OR.
-  if (where.length > 0) feed(await find.any(where), inPass2Order, pass2Needles);
+  if (where.length > 0) feed(await find.any(where), inPass2Order, pass2Needles, plan.requestIds);
 
   // Pass 3: requests of other services found under a global id in pass 2, by their own ids
   // (their records that do not carry the global id), near the times pass 2 saw them.
@@ -111,7 +123,7 @@ export async function traceStore(client: StoreClient, layout: Layout, opts: Stor
     const none: Pass2Plan = { requestIds: pass3, imageNeedles: [], cacheHosts: new Map() };
     if (ids.length > 0) {
       feed(await find.records(`${find.named(ids)} AND ${timeCondition(ids.map((id) => laterTimes.span(id)), margin)}`),
-        (sources) => sources, (source) => pass2TimedNeedles(live(pass3), none, [], source, laterTimes, margin));
+        (sources) => sources, (source) => pass2TimedNeedles(pass3, none, [], source, laterTimes, margin), pass3);
     }
   }
   return trace.finish();
