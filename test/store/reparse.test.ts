@@ -2,10 +2,11 @@
  * A stored record read back (src/store/rows.ts foundOfRow): the store keeps a record's lines,
  * not its parsed form, and the trace parses them again. Each record an ingest job writes comes
  * back as the record the file trace finds (the scanning engine's blocks, parsed with the same
- * options), whatever its format: oslo text with its traceback, pino JSON, syslog (RFC 3164,
- * year-less; RFC 5424), container lines (CRI and Docker, a long line in pieces), CRLF, lines of
- * no format, an exception line with no record before it; its time the one read at ingest
- * (a zone and a host's offset given), on a source of known and of unknown host.
+ * options), whatever its format: oslo text with its traceback, oslo.log's JSON, pino JSON (a
+ * cache fact too), syslog (RFC 3164, year-less; RFC 5424), container lines (CRI and Docker, a
+ * long line in pieces), CRLF, lines of no format, an exception line with no record before it;
+ * its time the one read at ingest (a zone and a host's offset given), on a source of known and
+ * of unknown host.
  */
 import t from 'tap';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -39,6 +40,8 @@ const MIXED = [
   '2026-04-14T10:42:57.072876123Z stdout F  line, its tail',
   '{"log":"2026-04-14 10:42:57.072 7 INFO nova.compute.manager [-] in Docker\\n","stream":"stderr","time":"2026-04-14T10:42:57.072876123Z"}',
   '2026-03-05 01:00:00.000 3107 DEBUG nova.virt.libvirt.imagecache [-] Active base files: /var/lib/nova/instances/_base/00c8197a3d92603946fabc9efa3759c6c403883f',
+  JSON.stringify({ message: 'Terminating instance', asctime: '2026-03-02 09:00:09,123', created: 1772442009.1234, levelname: 'AUDIT', name: 'nova.compute.manager', process: 4242, hostname: 'cp-4', traceback: ['Traceback (most recent call last):', '  File "z.py"', 'ValueError: z'], context: { request_id: 'req-11111111-2222-4333-8444-555555555555', instance_uuid: '9a5c0bd0-8d0e-4f46-9a4e-3f8b7a1c2d11' }, extra: {} }),
+  JSON.stringify({ level: 30, time: 1772442006020, msg: 'cache', cache_action: 'active', base_files: ['/var/lib/nova/instances/_base/00c8197a3d92603946fabc9efa3759c6c403883f'], image_id: 'c2f1e9a4-6b1d-4e0f-9a57-2d8e3b4c5f60' }),
   '',
 ].join('\n');
 
