@@ -15,7 +15,7 @@ import { sourceCounts, type SourceCounts } from '../sources/report.js';
 import type { LineBlock, SourceFile, SourceWarning } from '../sources/source.js';
 import { fileClock, isRecordStart, type ParseOptions } from '../records/index.js';
 import { foundInBlock } from '../trace/search-job.js';
-import { idRows, recordRow, type StoredSource } from './rows.js';
+import { RowWriter, type StoredSource } from './rows.js';
 
 /**
  * Rows written as UTF-8 straight into memory of the part's own (a worker hands it over whole;
@@ -104,14 +104,14 @@ export async function runIngestJob(job: IngestJob, hooks: IngestHooks): Promise<
   let count = 0;
   let records = 0;
   let last = { offset: 0, line: 0 };
+  const writer = new RowWriter(stored);
   const take = (block: LineBlock, end: number): void => {
     for (const found of foundInBlock(block, parse)) {
       const ref = found.record.source;
       if (ref.line <= skipLines) continue;
       // A renamed source (rotated) goes on under the name it was first stored under.
       if (ref.file !== stored.name) ref.file = stored.name;
-      ids.write(idRows(found, stored));
-      rows.write(recordRow(found, stored, end));
+      writer.write(found, end, ids, rows);
       count++;
       last = { offset: end, line: ref.line + ref.lines - 1 };
     }

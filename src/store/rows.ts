@@ -5,10 +5,9 @@
  * `#cache-cue` when its lines hold a cache manager's wording (pass 2's needles when the image is
  * unknown).
  */
-import type { LogRecord } from '../records/record.js';
 import { scanIds } from '../records/ids.js';
 import { baseFileStem } from '../trace/cache.js';
-import { hasCacheCue } from '../records/index.js';
+import { assembleBlock, hasCacheCue } from '../records/index.js';
 import type { FoundRecord } from '../trace/types.js';
 import { tsvField } from './sql.js';
 
@@ -50,7 +49,7 @@ function isHexCode(c: number): boolean {
  * either case) on either side. A run of 40 holds a character at every 20th position, so only
  * those are tested, and the runs through them measured.
  */
-function sha1Names(text: string, out: Set<string>): void {
+function sha1Names(text: string, out: string[]): void {
   const n = text.length;
   let i = 19;
   while (i < n) {
@@ -65,55 +64,62 @@ function sha1Names(text: string, out: Set<string>): void {
     if (b - a === 40) {
       let lower = true;
       for (let k = a; k < b && lower; k++) lower = text.charCodeAt(k) < 65 || text.charCodeAt(k) > 70;
-      if (lower) out.add(text.slice(a, b));
+      if (lower) addOnce(out, text.slice(a, b));
     }
     // The next 20th position past the run (its end is no hex digit).
     i += Math.ceil((b + 1 - i) / 20) * 20;
   }
 }
 
-/** Every id a record carries or names, lower case, each once. */
-export function recordIds(found: FoundRecord): string[] {
-  const { record, text } = found;
-  const seen = analyse(found);
-  const ids = new Set<string>(seen.uuids);
-  for (const id of seen.requests) ids.add(id);
-  for (const id of [record.instanceId, record.requestId, record.globalRequestId, record.imageId, record.cache?.imageId ?? null, ...(record.cache?.imageIds ?? [])]) {
-    if (id !== null && id !== '') ids.add(id.toLowerCase());
-  }
-  sha1Names(text, ids);
-  const fact = record.cache;
-  if (fact !== null) {
-    for (const file of fact.baseFiles ?? (fact.baseFile !== null ? [fact.baseFile] : [])) {
-      const stem = baseFileStem(file);
-      if (stem !== null) ids.add(stem);
-    }
-  }
-  if (seen.cue) ids.add(CACHE_CUE_ID);
-  return [...ids];
+/** Adds an id unless it is there (a record names a few: a scan beats a Set). */
+function addOnce(ids: string[], id: string): void {
+  if (!ids.includes(id)) ids.push(id);
 }
 
+/** A record's ids and its cluster. */
 interface Analysis {
-  found: FoundRecord;
-  uuids: string[];
-  requests: string[];
-  cue: boolean;
+  /** Every id it carries or names, lower case, each once; those from `escaped` on may need escaping (from its parsed fields). */
+  ids: string[];
+  escaped: number;
   cluster: string;
 }
 
-let last: Analysis | null = null;
+/**
+ * What a record's ids and its cluster are made from: UUIDs and request ids its lines name and
+ * SHA-1 names in them (hex and dashes: never escaped), then its parsed ids and base-file names
+ * and the cache mark. `into` is filled again (the ingest's writer reuses its arrays).
+ */
+function analyse(found: FoundRecord, into: Analysis = { ids: [], escaped: 0, cluster: '' }, requests: string[] = []): Analysis {
+  const { record, text } = found;
+  const ids = into.ids;
+  ids.length = 0;
+  requests.length = 0;
+  scanIds(text, ids, requests);
+  const uuids = ids.length;
+  for (const id of requests) ids.push(id);
+  sha1Names(text, ids);
+  into.escaped = ids.length;
+  for (const id of [record.instanceId, record.requestId, record.globalRequestId, record.imageId]) {
+    if (id !== null && id !== '') addOnce(ids, id.toLowerCase());
+  }
+  const fact = record.cache;
+  if (fact !== null) {
+    for (const id of [fact.imageId, ...(fact.imageIds ?? [])]) if (id !== null && id !== '') addOnce(ids, id.toLowerCase());
+    for (const file of fact.baseFiles ?? (fact.baseFile !== null ? [fact.baseFile] : [])) {
+      const stem = baseFileStem(file);
+      if (stem !== null) addOnce(ids, stem);
+    }
+  }
+  const cue = hasCacheCue(text);
+  if (cue) ids.push(CACHE_CUE_ID);
+  const tagged = record.instanceId?.toLowerCase() ?? '';
+  into.cluster = tagged !== '' ? tagged : uuids === 1 ? ids[0]! : cue ? CACHE_CUE_ID : '';
+  return into;
+}
 
-/** What a record's ids and its cluster are made from, once a record (ingest asks for its ids, then its row). */
-function analyse(found: FoundRecord): Analysis {
-  if (last?.found === found) return last;
-  const uuids: string[] = [];
-  const requests: string[] = [];
-  scanIds(found.text, uuids, requests);
-  const cue = hasCacheCue(found.text);
-  const tagged = found.record.instanceId?.toLowerCase() ?? '';
-  const cluster = tagged !== '' ? tagged : uuids.length === 1 ? uuids[0]! : cue ? CACHE_CUE_ID : '';
-  last = { found, uuids, requests, cue, cluster };
-  return last;
+/** Every id a record carries or names, lower case, each once. */
+export function recordIds(found: FoundRecord): string[] {
+  return analyse(found).ids;
 }
 
 /**
@@ -130,40 +136,70 @@ export function clusterOf(found: FoundRecord): string {
 /** Largest DateTime 18.16 stores (UInt32 seconds). */
 const MAX_SECONDS = 4294967295;
 
-/** The `records` row of a record (TabSeparated, newline-terminated), in RECORD_COLUMNS order. */
-export function recordRow(found: FoundRecord, source: StoredSource, endOffset: number): string {
-  const r = found.record;
-  const time = r.time;
-  const seconds = time === null ? 0 : Math.min(MAX_SECONDS, Math.max(0, Math.floor(time / 1000)));
-  const ms = time === null || seconds !== Math.floor(time / 1000) ? 0 : time - seconds * 1000;
-  return `${tsvField(r.source.file)}\t${r.source.line}\t${r.source.lines}\t${endOffset}\t${tsvField(source.identity)}\t` +
-    `${tsvField(source.host ?? '')}\t${source.host === null ? 0 : 1}\t${tsvField(source.service ?? '')}\t` +
-    `${tsvField(r.host ?? '')}\t${tsvField(r.service ?? '')}\t${seconds}\t${Math.floor(ms)}\t${time === null ? 0 : 1}\t` +
-    `${tsvField(r.level ?? '')}\t${tsvField(r.requestId ?? '')}\t${tsvField(r.instanceId ?? '')}\t${tsvField(found.text)}\t${jsonField(r)}\t` +
-    `${tsvField(clusterOf(found))}\n`;
+/** Where rows go: UTF-8 bytes of a part (src/store/ingest-job.ts), or a string in tests. */
+export interface RowSink {
+  write(text: string): void;
 }
 
 /**
- * A record's JSON as a TabSeparated field. JSON.stringify writes every control character as an
- * escape, so of the bytes TabSeparated reads specially only the backslash can be in it.
+ * The rows of one source's records (TabSeparated, newline-terminated): a record's `ids` rows
+ * and its `records` row, in ID_COLUMNS and RECORD_COLUMNS order. What is the same for every
+ * record of the source (its name, identity, host, service) is escaped once; the ids scanned
+ * from the lines (hex and dashes) are not escaped; the arrays an analysis fills are reused. A
+ * record's lines go to the sink as they are, between the row's other fields (measured: writing
+ * a row built around them, a rope V8 must flatten first, cost six times as much a byte).
  */
-function jsonField(record: LogRecord): string {
-  const json = JSON.stringify(record);
-  return json.includes('\\') ? json.replaceAll('\\', '\\\\') : json;
+export class RowWriter {
+  readonly #name: string;
+  readonly #host: string | null;
+  readonly #service: string | null;
+  /** `\t<identity>\t<host>\t<known>\t<service>\t`: the records row's source columns after its end. */
+  readonly #sourceColumns: string;
+  /** `\t<host>\t1\n` or `\t\t0\n`: an ids row's tail. */
+  readonly #where: string;
+  readonly #hostField: string;
+  readonly #serviceField: string;
+  readonly #analysis: Analysis = { ids: [], escaped: 0, cluster: '' };
+  readonly #requests: string[] = [];
+
+  constructor(source: Pick<StoredSource, 'name' | 'host' | 'service'> & Partial<Pick<StoredSource, 'identity'>>) {
+    this.#name = tsvField(source.name);
+    this.#host = source.host;
+    this.#service = source.service;
+    this.#hostField = tsvField(source.host ?? '');
+    this.#serviceField = tsvField(source.service ?? '');
+    this.#sourceColumns = `\t${tsvField(source.identity ?? '')}\t${this.#hostField}\t${source.host === null ? 0 : 1}\t${this.#serviceField}\t`;
+    this.#where = source.host === null ? '\t\t0\n' : `\t${this.#hostField}\t1\n`;
+  }
+
+  /** Writes a record's `ids` rows and its `records` row; the record is of this source (its name is the source's). */
+  write(found: FoundRecord, endOffset: number, ids: RowSink, records: RowSink): void {
+    const r = found.record;
+    const { ids: list, escaped, cluster } = analyse(found, this.#analysis, this.#requests);
+    const clusterField = tsvField(cluster);
+    if (list.length > 0) {
+      const key = `\t${this.#name}\t${r.source.line}\t${clusterField}\t`;
+      const own = r.requestId === null ? null : r.requestId.toLowerCase();
+      let rows = '';
+      for (let i = 0; i < list.length; i++) {
+        const id = list[i]!;
+        rows += `${i < escaped ? id : tsvField(id)}${key}${id === own ? 1 : 0}${this.#where}`;
+      }
+      ids.write(rows);
+    }
+    const time = r.time;
+    const seconds = time === null ? 0 : Math.min(MAX_SECONDS, Math.max(0, Math.floor(time / 1000)));
+    const ms = time === null || seconds !== Math.floor(time / 1000) ? 0 : Math.floor(time - seconds * 1000);
+    records.write(`${this.#name}\t${r.source.line}\t${r.source.lines}\t${endOffset}${this.#sourceColumns}` +
+      `${r.host === this.#host ? this.#hostField : tsvField(r.host ?? '')}\t${r.service === this.#service ? this.#serviceField : tsvField(r.service ?? '')}\t` +
+      `${seconds}\t${ms}\t${time === null ? 0 : 1}\t${r.level === null ? '' : tsvField(r.level)}\t${r.requestId === null ? '' : tsvField(r.requestId)}\t` +
+      `${r.instanceId === null ? '' : tsvField(r.instanceId)}\t`);
+    records.write(tsvField(found.text));
+    records.write(`\t${clusterField}\n`);
+  }
 }
 
-/** The `ids` rows of a record (of a source of unknown host when none is given). */
-export function idRows(found: FoundRecord, source?: Pick<StoredSource, 'host'>): string {
-  const key = `${tsvField(found.record.source.file)}\t${found.record.source.line}\t${tsvField(clusterOf(found))}`;
-  const host = source?.host ?? null;
-  const where = host === null ? '\t0' : `${tsvField(host)}\t1`;
-  const own = found.record.requestId?.toLowerCase() ?? null;
-  let out = '';
-  for (const id of recordIds(found)) out += `${tsvField(id)}\t${key}\t${id === own ? 1 : 0}\t${where}\n`;
-  return out;
-}
-
-/** A stored row read back: the record as the trace found it, and where its source stands. */
+/** A stored row read back: its record's place, lines and time, and where its source stands. */
 export interface StoredRow {
   source: string;
   line: string | number;
@@ -171,9 +207,29 @@ export interface StoredRow {
   source_host_known: string | number;
   source_service: string;
   text: string;
-  record: string;
+  /** Epoch seconds of its time (toUInt32), its milliseconds, and whether it has one. */
+  time: string | number;
+  ms: string | number;
+  has_time: string | number;
 }
 
+/**
+ * The record of a stored row, as the file trace finds it: its lines parsed again by the records
+ * layer, alone, as the scanning engine frames and parses each record (so the store keeps no copy
+ * of the parsed record), from a source of the row's name, host and service. Its time is the one
+ * stored, read at ingest with the ingest's zone and offsets (kept to the sub-millisecond the
+ * parse gives; the parse's own when the stored one was clamped to the column's range).
+ */
 export function foundOfRow(row: StoredRow): FoundRecord {
-  return { record: JSON.parse(row.record) as LogRecord, text: row.text };
+  const known = Number(row.source_host_known) === 1;
+  const source = { path: row.source, display: row.source, host: known ? row.source_host : null, service: row.source_service === '' ? null : row.source_service, gzip: false, size: null };
+  const record = assembleBlock({ source, firstLine: Number(row.line), lines: row.text.split('\n') })[0]!;
+  if (Number(row.has_time) === 0) record.time = null;
+  else {
+    const seconds = Number(row.time);
+    const parsed = record.time;
+    const fraction = parsed === null ? 0 : parsed - Math.floor(parsed);
+    if (parsed === null || (seconds > 0 && seconds < MAX_SECONDS)) record.time = seconds * 1000 + Number(row.ms) + fraction;
+  }
+  return { record, text: row.text };
 }

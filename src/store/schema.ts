@@ -7,10 +7,12 @@
  * - `records`: one row a record, ordered by (source, cluster, line): within a source, the records
  *   tagged with one instance, or naming one UUID alone (an instance, an image), lie together, and
  *   so do the cache manager's (`cluster`, src/store/rows.ts), so that a trace, which reads an
- *   instance's records and its image's cache lines, reads few granules. `record` holds the parsed record as the trace's JSON
- *   (what the trace reads back), `text` its physical lines as read (what the correlation's
- *   mention tests read); the other columns are for people querying by hand and for the ingest's
- *   bookkeeping (end_offset, identity).
+ *   instance's records and its image's cache lines, reads few granules. `text` holds its
+ *   physical lines as read: the trace parses them again (src/store/rows.ts foundOfRow), as the
+ *   file trace parses each framed record, so no copy of the parsed record is stored (it was two
+ *   thirds of a row's bytes and half the server's time of an ingest). `time`/`ms`/`has_time`
+ *   keep the time read at ingest (its zone and offsets); the other columns are for people
+ *   querying by hand, the lookups' tests and the ingest's bookkeeping (end_offset, identity).
  * - `ids`: one row per id a record carries or names (instance UUIDs, request and global request
  *   ids, image ids, base-file names, and the mark `#cache-cue` of records holding a cache
  *   manager's wording), ordered by id, with the record's key (source, cluster, line): a trace's
@@ -29,8 +31,7 @@ export const RECORD_COLUMNS: ReadonlyArray<readonly [string, string]> = [
   ['source', 'String'], ['line', 'UInt32'], ['lines', 'UInt32'], ['end_offset', 'UInt64'], ['identity', 'String'],
   ['source_host', 'String'], ['source_host_known', 'UInt8'], ['source_service', 'String'],
   ['host', 'String'], ['service', 'String'], ['time', 'DateTime'], ['ms', 'UInt16'], ['has_time', 'UInt8'],
-  ['level', 'String'], ['request_id', 'String'], ['instance_id', 'String'], ['text', 'String'], ['record', 'String'],
-  ['cluster', 'String'],
+  ['level', 'String'], ['request_id', 'String'], ['instance_id', 'String'], ['text', 'String'], ['cluster', 'String'],
 ];
 
 export const ID_COLUMNS: ReadonlyArray<readonly [string, string]> = [
@@ -41,8 +42,8 @@ export const ID_COLUMNS: ReadonlyArray<readonly [string, string]> = [
 /**
  * Rows of `records` a granule: small, because a trace reads records one here and one there, and
  * ClickHouse reads (and decompresses) a whole granule of every column asked for each. 1,024 rows
- * of `text` and `record` (about 1 MiB) for each record found made the trace's reads a thousand
- * times its records' bytes.
+ * of `text` and of the parsed record as JSON (stored then; about 1 MiB) for each record found
+ * made the trace's reads a thousand times its records' bytes.
  */
 export const RECORDS_GRANULARITY = 128;
 

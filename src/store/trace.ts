@@ -224,10 +224,10 @@ class Finder {
 export async function lookup(client: StoreClient, layout: Layout, sources: Map<string, SourceFile>, where: string, tail = '', clause: 'WHERE' | 'PREWHERE' = 'WHERE'): Promise<Hit[]> {
   const db = quoteName(layout.database);
   const rows = (await client.tsv(
-    `SELECT source, line, source_host, source_host_known, source_service, text, record FROM ${db}.${quoteName(layout.records)} ${clause} ${where} ${tail}`,
+    `SELECT source, line, source_host, source_host_known, source_service, text, toUInt32(time), ms, has_time FROM ${db}.${quoteName(layout.records)} ${clause} ${where} ${tail}`,
     // Point reads: keep the blocks they decompress in the server's cache of uncompressed blocks.
     { use_uncompressed_cache: 1 }))
-    .map(([source, line, host, known, service, text, record]): StoredRow => ({ source: source!, line: line!, source_host: host!, source_host_known: known!, source_service: service!, text: text!, record: record! }));
+    .map(([source, line, host, known, service, text, time, ms, hasTime]): StoredRow => ({ source: source!, line: line!, source_host: host!, source_host_known: known!, source_service: service!, text: text!, time: time!, ms: ms!, has_time: hasTime! }));
   const hits = rows.map((row): Hit => {
     let source = sources.get(row.source);
     if (source === undefined) {
