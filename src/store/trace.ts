@@ -86,20 +86,18 @@ export async function traceStore(client: StoreClient, layout: Layout, opts: Stor
   const inPass2Order = (sources: SourceFile[]): SourceFile[] => pass2Order(sources, plan);
 
   if (plan.requestIds.length > 0) {
+    // Sizes first (measured on an 11 M-record store: asked at once with the probe below, both
+    // read the periodic tasks' million-record request ids, and the two took longer than one
+    // after the other).
+    await noteRequestSizes(find, trace, plan.requestIds);
     // For each candidate request, one of its records tagged with another instance, when there is
     // one: it shows the request shared (a periodic task's), as the file trace learns from the
-    // first such record it meets, so that its other records are not fetched. Asked at the same
-    // time as the requests' sizes (one round trip, not two), of the requests live before them;
-    // only those still live after them are fed, as if asked after.
-    // The sizes' test is repeated inside the probe's lookup, so that it reads no shared request's records.
+    // first such record it meets, so that its other records are not fetched.
     const ids = live(plan.requestIds);
-    const [probe] = await Promise.all([
-      ids.length === 0 ? [] : find.records(`request_id IN (${stringList(ids)}) AND instance_id != '' AND lower(instance_id) != ${quoteString(opts.instanceId)} ` +
-        `AND ${find.named(ids, undefined, MAX_OWN_REQUEST_RECORDS)} AND ${timeCondition(ids.map((id) => requestTimes.span(id)), margin)}`, 'LIMIT 1 BY request_id'),
-      noteRequestSizes(find, trace, plan.requestIds),
-    ]);
-    const still = new Set(live(ids));
-    feed(probe.filter((hit) => still.has(hit.found.record.requestId ?? '')), inPass2Order, pass2Needles, plan.requestIds);
+    if (ids.length > 0) {
+      feed(await find.records(`request_id IN (${stringList(ids)}) AND instance_id != '' AND lower(instance_id) != ${quoteString(opts.instanceId)} ` +
+        `AND ${find.named(ids)} AND ${timeCondition(ids.map((id) => requestTimes.span(id)), margin)}`, 'LIMIT 1 BY request_id'), inPass2Order, pass2Needles, plan.requestIds);
+    }
   }
   // Then the live requests' records anywhere, and the cache needles' on the hosts it lived on
   // (or of unknown host), as pass2TimedNeedles gives them to each source.
@@ -180,12 +178,9 @@ class Finder {
    * A condition on records: they carry or name one of `ids` (looked up in each shard's own id
    * table), in a source of one of `hosts` or of unknown host when given.
    */
-  named(ids: readonly string[], hosts?: Iterable<string>, maxCarried?: number): string {
+  named(ids: readonly string[], hosts?: Iterable<string>): string {
     const where = hosts === undefined ? '' : ` AND (source_host_known = 0 OR source_host IN (${stringList(hosts)}))`;
-    const local = `${this.db}.${quoteName(this.layout.localIds)}`;
-    // Only the ids carried as their own request id by at most maxCarried records (on a cluster, on each shard).
-    const small = maxCarried === undefined ? stringList(ids) : `SELECT id FROM ${local} WHERE id IN (${stringList(ids)}) GROUP BY id HAVING sum(carried) <= ${maxCarried}`;
-    return `(source, cluster, line) IN (SELECT source, cluster, line FROM ${local} WHERE id IN (${small})${where})`;
+    return `(source, cluster, line) IN (SELECT source, cluster, line FROM ${this.db}.${quoteName(this.layout.localIds)} WHERE id IN (${stringList(ids)})${where})`;
   }
 
   byIds(ids: readonly string[]): Promise<Hit[]> {
