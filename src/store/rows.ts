@@ -155,7 +155,7 @@ export class RowWriter {
   readonly #service: string | null;
   /** `\t<identity>\t<host>\t<known>\t<service>\t`: the records row's source columns after its end. */
   readonly #sourceColumns: string;
-  /** `\t<host>\t1\n` or `\t\t0\n`: an ids row's tail. */
+  /** `\t<host>\t1\t` or `\t\t0\t`: an ids row's source columns, before the record's time. */
   readonly #where: string;
   readonly #hostField: string;
   readonly #serviceField: string;
@@ -169,7 +169,7 @@ export class RowWriter {
     this.#hostField = tsvField(source.host ?? '');
     this.#serviceField = tsvField(source.service ?? '');
     this.#sourceColumns = `\t${tsvField(source.identity ?? '')}\t${this.#hostField}\t${source.host === null ? 0 : 1}\t${this.#serviceField}\t`;
-    this.#where = source.host === null ? '\t\t0\n' : `\t${this.#hostField}\t1\n`;
+    this.#where = source.host === null ? '\t\t0\t' : `\t${this.#hostField}\t1\t`;
   }
 
   /** Writes a record's `ids` rows and its `records` row; the record is of this source (its name is the source's). */
@@ -177,19 +177,20 @@ export class RowWriter {
     const r = found.record;
     const { ids: list, escaped, cluster } = analyse(found, this.#analysis, this.#requests);
     const clusterField = tsvField(cluster);
-    if (list.length > 0) {
-      const key = `\t${this.#name}\t${r.source.line}\t${clusterField}\t`;
-      const own = r.requestId === null ? null : r.requestId.toLowerCase();
-      let rows = '';
-      for (let i = 0; i < list.length; i++) {
-        const id = list[i]!;
-        rows += `${i < escaped ? id : tsvField(id)}${key}${id === own ? 1 : 0}${this.#where}`;
-      }
-      ids.write(rows);
-    }
     const time = r.time;
     const seconds = time === null ? 0 : Math.min(MAX_SECONDS, Math.max(0, Math.floor(time / 1000)));
     const ms = time === null || seconds !== Math.floor(time / 1000) ? 0 : Math.floor(time - seconds * 1000);
+    if (list.length > 0) {
+      const key = `\t${this.#name}\t${r.source.line}\t${clusterField}\t`;
+      const own = r.requestId === null ? null : r.requestId.toLowerCase();
+      const when = `${this.#where}${seconds}\t${time === null ? 0 : 1}\n`;
+      let rows = '';
+      for (let i = 0; i < list.length; i++) {
+        const id = list[i]!;
+        rows += `${i < escaped ? id : tsvField(id)}${key}${id === own ? 1 : 0}${when}`;
+      }
+      ids.write(rows);
+    }
     records.write(`${this.#name}\t${r.source.line}\t${r.source.lines}\t${endOffset}${this.#sourceColumns}` +
       `${r.host === this.#host ? this.#hostField : tsvField(r.host ?? '')}\t${r.service === this.#service ? this.#serviceField : tsvField(r.service ?? '')}\t` +
       `${seconds}\t${ms}\t${time === null ? 0 : 1}\t${r.level === null ? '' : tsvField(r.level)}\t${r.requestId === null ? '' : tsvField(r.requestId)}\t` +

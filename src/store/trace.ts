@@ -108,7 +108,10 @@ export async function traceStore(client: StoreClient, layout: Layout, opts: Stor
     const since = (arrival: number): string => timeCondition([{ first: arrival, last: Infinity }], margin);
     const hosts = [...plan.cacheHosts].map(([host, arrival]) => `(source_host = ${quoteString(host)} AND ${since(arrival)})`);
     hosts.push(`(source_host_known = 0 AND ${since(Math.min(...plan.cacheHosts.values()))})`);
-    where.push(`(${find.named(plan.imageNeedles.length > 0 ? plan.imageNeedles : [CACHE_CUE_ID], plan.cacheHosts.keys())} AND (${hosts.join(' OR ')}))`);
+    // The hosts' test goes into the id lookup too (ids rows hold their source's host and their
+    // record's time), so that only those records' keys are looked up in `records`.
+    const onHosts = `(${hosts.join(' OR ')})`;
+    where.push(`(${find.named(plan.imageNeedles.length > 0 ? plan.imageNeedles : [CACHE_CUE_ID], onHosts)} AND ${onHosts})`);
   }
   // One query each (at once): ClickHouse answers two lookups faster than their OR.
   if (where.length > 0) feed(await find.any(where), inPass2Order, pass2Needles, plan.requestIds);
@@ -176,10 +179,11 @@ class Finder {
 
   /**
    * A condition on records: they carry or name one of `ids` (looked up in each shard's own id
-   * table), in a source of one of `hosts` or of unknown host when given.
+   * table), and their ids rows meet `also` when given (a condition on the columns both tables
+   * hold: source_host, source_host_known, time, has_time).
    */
-  named(ids: readonly string[], hosts?: Iterable<string>): string {
-    const where = hosts === undefined ? '' : ` AND (source_host_known = 0 OR source_host IN (${stringList(hosts)}))`;
+  named(ids: readonly string[], also?: string): string {
+    const where = also === undefined ? '' : ` AND ${also}`;
     return `(source, cluster, line) IN (SELECT source, cluster, line FROM ${this.db}.${quoteName(this.layout.localIds)} WHERE id IN (${stringList(ids)})${where})`;
   }
 

@@ -32,12 +32,17 @@ t.test('the rows carry the cluster; carried marks the own request id', async (t)
   };
   const writer = rows({ name: SOURCE.display, host: 'cp-1', service: 'nova-compute', identity: 'abc' });
   const ids = writer.ids.trimEnd().split('\n').map((l) => l.split('\t'));
-  t.same(ids.find((r) => r[0] === REQ), [REQ, 'cp-1/nova-compute.log', '7', X, '1', 'cp-1', '1']);
-  t.same(ids.find((r) => r[0] === 'req-00000000-0000-4000-8000-000000000001'), ['req-00000000-0000-4000-8000-000000000001', 'cp-1/nova-compute.log', '7', X, '0', 'cp-1', '1'], 'an id only named');
-  t.same(ids.find((r) => r[0] === X), [X, 'cp-1/nova-compute.log', '7', X, '0', 'cp-1', '1']);
+  // Each ids row ends with its record's time (epoch seconds, as in `records`) and whether it has one.
+  const at = String(Date.UTC(2026, 2, 1, 10, 0, 0) / 1000);
+  t.same(ids.find((r) => r[0] === REQ), [REQ, 'cp-1/nova-compute.log', '7', X, '1', 'cp-1', '1', at, '1']);
+  t.same(ids.find((r) => r[0] === 'req-00000000-0000-4000-8000-000000000001'), ['req-00000000-0000-4000-8000-000000000001', 'cp-1/nova-compute.log', '7', X, '0', 'cp-1', '1', at, '1'], 'an id only named');
+  t.same(ids.find((r) => r[0] === X), [X, 'cp-1/nova-compute.log', '7', X, '0', 'cp-1', '1', at, '1']);
   t.equal(writer.record.trimEnd().split('\t').at(-1), X);
   const unknown = rows({ name: SOURCE.display, host: null, service: null });
-  t.same(unknown.ids.trimEnd().split('\n')[0]!.split('\t').slice(-2), ['', '0'], 'a source of unknown host');
+  t.same(unknown.ids.trimEnd().split('\n')[0]!.split('\t').slice(-4), ['', '0', at, '1'], 'a source of unknown host');
+  const untimed = { ids: '', write(s: string) { this.ids += s; } };
+  new RowWriter({ name: SOURCE.display, host: 'cp-1', service: null }).write(found(`a line of no known format naming ${X}`), 1, untimed, { write: () => undefined });
+  t.same(untimed.ids.trimEnd().split('\t').slice(-2), ['0', '0'], 'a record without a time: 0, and has_time 0');
 });
 
 t.test('the coarse time test of a lookup: whole seconds, widened by the window and the tolerance; unbounded: none', async (t) => {
@@ -67,7 +72,7 @@ t.test('hostile names and ids: every field escaped, the rows read back whole', a
   const idRows = parseTsv(ids.text);
   t.ok(idRows.every((r) => r.length === ID_COLUMNS.length), 'each ids row has its columns');
   t.same(idRows.map((r) => r[0]).sort(), [X, f.record.requestId!.toLowerCase(), f.record.globalRequestId!.toLowerCase()].sort());
-  t.same(idRows[0]!.slice(1), [source.display, '3', X, idRows[0]![0] === f.record.requestId!.toLowerCase() ? '1' : '0', 'cp\t1', '1']);
+  t.same(idRows[0]!.slice(1), [source.display, '3', X, idRows[0]![0] === f.record.requestId!.toLowerCase() ? '1' : '0', 'cp\t1', '1', '1772442006', '1']);
   const [row] = parseTsv(record.text);
   t.equal(row!.length, RECORD_COLUMNS.length);
   const named = Object.fromEntries(RECORD_COLUMNS.map(([n], i) => [n, row![i]]));
