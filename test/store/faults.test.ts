@@ -81,35 +81,36 @@ t.test('a table of another schema: one line, nothing written', async (t) => {
   t.equal(await count(other), 0);
 });
 
-t.test('the tables of the version before `cluster` (records ordered by source, line): refused with the same line', async (t) => {
-  const old = storeUrl('faults_old');
-  t.teardown(() => dropDatabase(old));
-  const odb = parseStoreUrl(old).database;
-  await command(old, `CREATE DATABASE ${odb}`);
-  await command(old, `CREATE TABLE ${odb}.records (source String, line UInt32, lines UInt32, end_offset UInt64, identity String, source_host String, source_host_known UInt8, source_service String, host String, service String, time DateTime, ms UInt16, has_time UInt8, level String, request_id String, instance_id String, text String, record String) ENGINE = MergeTree ORDER BY (source, line) SETTINGS index_granularity = 1024`);
-  await command(old, `CREATE TABLE ${odb}.ids (id String, source String, line UInt32) ENGINE = MergeTree ORDER BY (id, source, line)`);
-  for (const argv of [['ingest', 'fixtures/cloud'], [ID], ['store', 'init']]) {
-    const r = await runMain([...argv, '--store', old]);
-    t.equal(r.status, 2);
-    oneLine(t, r.stderr, /has a table it_faults_old_\d+\.records of another schema \(not made by instance-trace store init, or by another version\)/);
-  }
-  t.equal(await count(old), 0);
-});
+/** Tables of earlier versions, each refused with the one line of another schema. */
+const EARLIER_SCHEMAS: Array<{ name: string; what: string; records: string; ids: string }> = [
+  {
+    name: 'faults_old', what: 'the version before `cluster` (records ordered by source, line)',
+    records: 'source String, line UInt32, lines UInt32, end_offset UInt64, identity String, source_host String, source_host_known UInt8, source_service String, host String, service String, time DateTime, ms UInt16, has_time UInt8, level String, request_id String, instance_id String, text String, record String) ENGINE = MergeTree ORDER BY (source, line) SETTINGS index_granularity = 1024',
+    ids: 'id String, source String, line UInt32) ENGINE = MergeTree ORDER BY (id, source, line)',
+  },
+  {
+    name: 'faults_json', what: 'the version that stored each parsed record as JSON (`record`)',
+    records: 'source String, line UInt32, lines UInt32, end_offset UInt64, identity String, source_host String, source_host_known UInt8, source_service String, host String, service String, time DateTime, ms UInt16, has_time UInt8, level String, request_id String, instance_id String, text String, record String, cluster String) ENGINE = MergeTree ORDER BY (source, cluster, line) SETTINGS index_granularity = 128',
+    ids: 'id String, source String, line UInt32, cluster String, carried UInt8, source_host String, source_host_known UInt8) ENGINE = MergeTree ORDER BY (id, source, line)',
+  },
+];
 
-t.test('the tables of the version that stored each parsed record as JSON (`record`): refused with the same line', async (t) => {
-  const old = storeUrl('faults_json');
-  t.teardown(() => dropDatabase(old));
-  const odb = parseStoreUrl(old).database;
-  await command(old, `CREATE DATABASE ${odb}`);
-  await command(old, `CREATE TABLE ${odb}.records (source String, line UInt32, lines UInt32, end_offset UInt64, identity String, source_host String, source_host_known UInt8, source_service String, host String, service String, time DateTime, ms UInt16, has_time UInt8, level String, request_id String, instance_id String, text String, record String, cluster String) ENGINE = MergeTree ORDER BY (source, cluster, line) SETTINGS index_granularity = 128`);
-  await command(old, `CREATE TABLE ${odb}.ids (id String, source String, line UInt32, cluster String, carried UInt8, source_host String, source_host_known UInt8) ENGINE = MergeTree ORDER BY (id, source, line)`);
-  for (const argv of [['ingest', 'fixtures/cloud'], [ID], ['store', 'init']]) {
-    const r = await runMain([...argv, '--store', old]);
-    t.equal(r.status, 2);
-    oneLine(t, r.stderr, /has a table it_faults_json_\d+\.records of another schema \(not made by instance-trace store init, or by another version\)/);
-  }
-  t.equal(await count(old), 0);
-});
+for (const earlier of EARLIER_SCHEMAS) {
+  t.test(`the tables of ${earlier.what}: refused with the same line`, async (t) => {
+    const old = storeUrl(earlier.name);
+    t.teardown(() => dropDatabase(old));
+    const odb = parseStoreUrl(old).database;
+    await command(old, `CREATE DATABASE ${odb}`);
+    await command(old, `CREATE TABLE ${odb}.records (${earlier.records}`);
+    await command(old, `CREATE TABLE ${odb}.ids (${earlier.ids}`);
+    for (const argv of [['ingest', 'fixtures/cloud'], [ID], ['store', 'init']]) {
+      const r = await runMain([...argv, '--store', old]);
+      t.equal(r.status, 2);
+      oneLine(t, r.stderr, new RegExp(`has a table it_${earlier.name}_\\d+\\.records of another schema \\(not made by instance-trace store init, or by another version\\)`));
+    }
+    t.equal(await count(old), 0);
+  });
+}
 
 t.test('usage: no store, a bad URL, paths with --store, --tz with --store, --shard without --cluster', async (t) => {
   const cases: Array<[string[], RegExp]> = [
