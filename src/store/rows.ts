@@ -136,6 +136,16 @@ export function clusterOf(found: FoundRecord): string {
 /** Largest DateTime 18.16 stores (UInt32 seconds). */
 const MAX_SECONDS = 4294967295;
 
+/**
+ * A DateTime field of TabSeparated input: epoch seconds as ten digits. ClickHouse 18.16 reads a
+ * DateTime whose fifth character is not a digit as `YYYY-MM-DD hh:mm:ss`, 19 characters: a short
+ * number such as an untimed record's 0 (`0\t0\nreq-…`) swallowed the next row and failed the
+ * insert. Ten digits hold every UInt32 and are read as a number by old and current releases.
+ */
+export function dateTimeField(seconds: number): string {
+  return String(seconds).padStart(10, '0');
+}
+
 /** Where rows go: UTF-8 bytes of a part (src/store/ingest-job.ts), or a string in tests. */
 export interface RowSink {
   write(text: string): void;
@@ -180,10 +190,11 @@ export class RowWriter {
     const time = r.time;
     const seconds = time === null ? 0 : Math.min(MAX_SECONDS, Math.max(0, Math.floor(time / 1000)));
     const ms = time === null || seconds !== Math.floor(time / 1000) ? 0 : Math.floor(time - seconds * 1000);
+    const secondsField = dateTimeField(seconds);
     if (list.length > 0) {
       const key = `\t${this.#name}\t${r.source.line}\t${clusterField}\t`;
       const own = r.requestId === null ? null : r.requestId.toLowerCase();
-      const when = `${this.#where}${seconds}\t${time === null ? 0 : 1}\n`;
+      const when = `${this.#where}${secondsField}\t${time === null ? 0 : 1}\n`;
       let rows = '';
       for (let i = 0; i < list.length; i++) {
         const id = list[i]!;
@@ -193,7 +204,7 @@ export class RowWriter {
     }
     records.write(`${this.#name}\t${r.source.line}\t${r.source.lines}\t${endOffset}${this.#sourceColumns}` +
       `${r.host === this.#host ? this.#hostField : tsvField(r.host ?? '')}\t${r.service === this.#service ? this.#serviceField : tsvField(r.service ?? '')}\t` +
-      `${seconds}\t${ms}\t${time === null ? 0 : 1}\t${r.level === null ? '' : tsvField(r.level)}\t${r.requestId === null ? '' : tsvField(r.requestId)}\t` +
+      `${secondsField}\t${ms}\t${time === null ? 0 : 1}\t${r.level === null ? '' : tsvField(r.level)}\t${r.requestId === null ? '' : tsvField(r.requestId)}\t` +
       `${r.instanceId === null ? '' : tsvField(r.instanceId)}\t`);
     records.write(tsvField(found.text));
     records.write(`\t${clusterField}\n`);

@@ -188,6 +188,29 @@ t.test('copytruncate: the copy goes on where the file was, the file begun again 
   await exactlyOnce(t, url, { D: 120, E: 105 }, 'emptied');
 });
 
+t.test('untimed records and times of 1970 go in: every DateTime is sent as ten digits', async (t) => {
+  // ClickHouse 18.16 reads a DateTime whose fifth character is not a digit as 19 characters of
+  // text: an untimed record's `0` followed by an ids row beginning with a letter failed the insert.
+  const url = storeUrl('datetime');
+  t.teardown(() => dropDatabase(url));
+  const { logs, file } = folder('datetime');
+  const sha1 = 'e3564012647a2a6b3ef2a309e6e6456c1ccdeabe';
+  writeFileSync(file('nova-compute.log'), [
+    `a line of no known format naming req-aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee and ${sha1}`,
+    `another naming ${sha1} and req-aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee`,
+    '1970-01-01 00:00:05.250 7 INFO nova.compute.manager [req-bbbbbbbb-bbbb-4ccc-8ddd-eeeeeeeeeeee - - - - -] five seconds after the epoch',
+    `2026-03-01 10:00:00.000 7 INFO nova.compute.manager [req-aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee - - - - -] [instance: ${ID}] a timed line`,
+    '',
+  ].join('\n'));
+  await ingest(t, logs, url);
+  const db = parseStoreUrl(url).database;
+  const rows = await query<{ line: string; t: string; ms: string; has_time: string }>(url, `SELECT line, toUInt32(time) AS t, ms, has_time FROM ${db}.records ORDER BY line`);
+  t.same(rows.map((r) => [Number(r.line), Number(r.t), Number(r.ms), Number(r.has_time)]),
+    [[1, 0, 0, 0], [2, 0, 0, 0], [3, 5, 250, 1], [4, Date.UTC(2026, 2, 1, 10) / 1000, 0, 1]]);
+  const ids = await query<{ id: string; n: string; timed: string }>(url, `SELECT id, count() AS n, sum(has_time) AS timed FROM ${db}.ids WHERE id IN ('${sha1}', 'req-bbbbbbbb-bbbb-4ccc-8ddd-eeeeeeeeeeee') GROUP BY id ORDER BY id`);
+  t.same(ids.map((r) => [r.id, Number(r.n), Number(r.timed)]), [[sha1, 2, 0], ['req-bbbbbbbb-bbbb-4ccc-8ddd-eeeeeeeeeeee', 1, 1]], 'ids rows of untimed and 1970 records');
+});
+
 t.test('the same file twice in one ingest is stored once', async (t) => {
   const { url, logs } = await twoHosts(t, 'twice', lines('F', 0, 40), lines('F', 0, 60), 'copy.log');
   await ingest(t, logs, url);

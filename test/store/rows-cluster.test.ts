@@ -42,7 +42,7 @@ t.test('the rows carry the cluster; carried marks the own request id', async (t)
   t.same(unknown.ids.trimEnd().split('\n')[0]!.split('\t').slice(-4), ['', '0', at, '1'], 'a source of unknown host');
   const untimed = { ids: '', write(s: string) { this.ids += s; } };
   new RowWriter({ name: SOURCE.display, host: 'cp-1', service: null }).write(found(`a line of no known format naming ${X}`), 1, untimed, { write: () => undefined });
-  t.same(untimed.ids.trimEnd().split('\t').slice(-2), ['0', '0'], 'a record without a time: 0, and has_time 0');
+  t.same(untimed.ids.trimEnd().split('\t').slice(-2), ['0000000000', '0'], 'a record without a time: 0 as ten digits, and has_time 0');
 });
 
 t.test('the coarse time test of a lookup: whole seconds, widened by the window and the tolerance; unbounded: none', async (t) => {
