@@ -131,17 +131,27 @@ export async function traceStore(client: StoreClient, layout: Layout, opts: Stor
   return trace.finish();
 }
 
+/** Request ids whose sizes one query asks (a UNION ALL of one small read each). */
+const SIZES_PER_QUERY = 64;
+
 /**
  * Requests with more records than one instance's own are shared: counted in the id table (the
  * records that carry each as their request id), not fetched, as the file trace learns it from the
- * records it reads.
+ * records it reads. Each is counted only up to one past the limit (a read with LIMIT stops there):
+ * a periodic task's request id carries a million records, and summing them all cost the 11 M-record
+ * store's traced instance 37 ms against 13.
  */
 async function noteRequestSizes(find: Finder, trace: InstanceTrace, requestIds: readonly string[]): Promise<void> {
   const { client, db, layout } = find;
   const byId = new Map(requestIds.map((id) => [id.toLowerCase(), id]));
-  const sizes = await client.rows<{ id: string; n: string }>(
-    `SELECT id, sum(carried) AS n FROM ${db}.${quoteName(layout.ids)} WHERE id IN (${stringList(byId.keys())}) GROUP BY id HAVING n > ${MAX_OWN_REQUEST_RECORDS}`);
-  for (const row of sizes) trace.noteRequestSize(byId.get(row.id) ?? row.id, Number(row.n));
+  const ids = [...byId.keys()];
+  const enough = MAX_OWN_REQUEST_RECORDS + 1;
+  for (let at = 0; at < ids.length; at += SIZES_PER_QUERY) {
+    const counts = ids.slice(at, at + SIZES_PER_QUERY).map((id) =>
+      `SELECT ${quoteString(id)} AS id, count() AS n FROM (SELECT 1 FROM ${db}.${quoteName(layout.ids)} WHERE id = ${quoteString(id)} AND carried = 1 LIMIT ${enough})`);
+    const sizes = await client.rows<{ id: string; n: string }>(`SELECT id, n FROM (${counts.join(' UNION ALL ')}) WHERE n > ${MAX_OWN_REQUEST_RECORDS}`);
+    for (const row of sizes) trace.noteRequestSize(byId.get(row.id) ?? row.id, Number(row.n));
+  }
 }
 
 /**

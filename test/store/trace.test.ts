@@ -67,13 +67,22 @@ for (const [name, dir] of [['cloud', CLOUD], ['loghub', LOGHUB]] as const) {
   });
 }
 
-t.test('a request with more records than one instance writes: counted in the store, shared as in the files', async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'it-big-req-'));
-  const url = storeUrl('bigreq');
+/** One host's compute log of `lines` in a temporary folder, ingested into a fresh store. */
+async function oneHostStore(t: Test, name: string, lines: readonly string[]): Promise<{ dir: string; url: string }> {
+  const dir = mkdtempSync(path.join(tmpdir(), `it-${name}-`));
+  const url = storeUrl(name);
   t.teardown(async () => {
     rmSync(dir, { recursive: true, force: true });
     await dropDatabase(url);
   });
+  mkdirSync(path.join(dir, 'cp-1'));
+  writeFileSync(path.join(dir, 'cp-1', 'nova-compute.log'), lines.join('\n') + '\n');
+  t.equal((await runMain(['store', 'init', '--store', url])).status, 0);
+  t.equal((await runMain(['ingest', dir, '--store', url])).status, 0);
+  return { dir, url };
+}
+
+t.test('a request with more records than one instance writes: counted in the store, shared as in the files', async (t) => {
   const id = '7a7a7a7a-0000-4000-8000-000000000001';
   const big = 'req-7a7a7a7a-0000-4000-8000-0000000000b1';
   const own = 'req-7a7a7a7a-0000-4000-8000-0000000000b2';
@@ -83,13 +92,44 @@ t.test('a request with more records than one instance writes: counted in the sto
     `2026-03-01 10:00:00.600 7 INFO nova.scheduler [${own} - - - - -] Selected host cp-1`,
   ];
   for (let i = 0; i < 5100; i++) lines.push(`2026-03-01 10:00:01.${String(i % 1000).padStart(3, '0')} 7 DEBUG nova.compute.manager [${big} - - - - -] tick ${i}`);
-  mkdirSync(path.join(dir, 'cp-1'));
-  writeFileSync(path.join(dir, 'cp-1', 'nova-compute.log'), lines.join('\n') + '\n');
-  t.equal((await runMain(['store', 'init', '--store', url])).status, 0);
-  t.equal((await runMain(['ingest', dir, '--store', url])).status, 0);
+  const { dir, url } = await oneHostStore(t, 'bigreq', lines);
   await same(t, url, dir, id, ['--json']);
   const summary = await runMain([id, '--store', url, '--summary', '--json']);
   t.match(summary.stdout, big, 'the big request is named, as shared');
   const records = (await runMain([id, '--store', url, '--json'])).stdout.trimEnd().split('\n');
   t.equal(records.length, 3, 'its 5100 other records are not in the trace');
+});
+
+t.test('a big request among more candidate requests than one query of sizes asks: counted all the same', async (t) => {
+  const id = '7a7a7a7a-0000-4000-8000-000000000002';
+  const big = 'req-7a7a7a7a-0000-4000-8000-0000000000c1';
+  const lines: string[] = [];
+  // 70 requests of its own first (more than one query's 64), the big one last.
+  for (let i = 0; i < 70; i++) {
+    const own = `req-7a7a7a7a-0000-4000-8000-${String(i).padStart(12, '0')}`;
+    lines.push(`2026-03-01 10:00:${String(i % 60).padStart(2, '0')}.000 7 INFO nova.compute.manager [${own} - - - - -] [instance: ${id}] step ${i}`);
+  }
+  lines.push(`2026-03-01 10:01:10.000 7 INFO nova.compute.manager [${big} - - - - -] [instance: ${id}] Running periodic task`);
+  for (let i = 0; i < 5100; i++) lines.push(`2026-03-01 10:01:11.${String(i % 1000).padStart(3, '0')} 7 DEBUG nova.compute.manager [${big} - - - - -] tick ${i}`);
+  const { dir, url } = await oneHostStore(t, 'manyreq', lines);
+  await same(t, url, dir, id, ['--json']);
+  const records = (await runMain([id, '--store', url, '--json'])).stdout.trimEnd().split('\n');
+  t.equal(records.length, 71, 'the big request\'s 5100 other records are not in the trace');
+  // Known shared from its size, it is never fetched: no lookup reads its thousands of records.
+  const { StoreClient } = await import('../../src/store/client.js');
+  const { parseStoreUrl } = await import('../../src/store/url.js');
+  const { checkSchema } = await import('../../src/store/schema.js');
+  const { traceStore } = await import('../../src/store/trace.js');
+  const client = new StoreClient(parseStoreUrl(url));
+  t.teardown(() => client.close());
+  const fetched: number[] = [];
+  const tsv = client.tsv.bind(client);
+  client.tsv = async (sql, settings) => {
+    const rows = await tsv(sql, settings);
+    fetched.push(rows.length);
+    return rows;
+  };
+  const result = await traceStore(client, await checkSchema(client), { instanceId: id });
+  t.equal(result.records.length, 71);
+  t.ok(fetched.length > 0 && Math.max(...fetched) < 100, `no lookup fetched the big request's records (rows a lookup: ${fetched.join(', ')})`);
 });
